@@ -1,0 +1,33 @@
+//! ocigen-core: a pure function from (ServiceSpec, image config, render options, host-probe
+//! snapshot) to an OCI runtime spec, the bundle files it needs, diagnostics and provenance.
+//!
+//! No I/O of any kind: no files, environment, clock, randomness or processes. Every host fact
+//! arrives in the [`Snapshot`]. It builds for `wasm32-unknown-unknown`.
+#![forbid(unsafe_code)]
+
+pub mod canonical;
+pub mod cdi;
+pub mod draft;
+pub mod error;
+pub mod gpu;
+pub mod image;
+pub mod options;
+pub mod passes;
+pub mod render;
+pub mod requirements;
+pub mod service;
+pub mod snapshot;
+pub mod trace;
+pub mod units;
+
+pub use oci_spec;
+
+pub use draft::BundleFile;
+pub use error::{Error, Result};
+pub use image::{Image, ImageConfig};
+pub use options::{CdiMode, ContainerId, RenderOptions};
+pub use render::{render, render_json, Inputs, Rendered, OCI_VERSION, PASSES};
+pub use requirements::{requirements, Requirements};
+pub use service::{parse_service_file, Service, ServiceFile, ServiceSpec};
+pub use snapshot::{Snapshot, SNAPSHOT_VERSION};
+pub use trace::{Diagnostic, Severity, Source, Trace, TraceEntry};

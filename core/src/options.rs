@@ -1,0 +1,119 @@
+//! Render options: what the agent decides per container, as opposed to what the host is
+//! ([`crate::Snapshot`]) or what the user asked for ([`crate::service`]).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Identity of one container: `service` replica `replica`.
+/// Displayed `svc-rep-N` (default role, node 0) or `svc-ROLE-N-on-NODE`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerId {
+    pub service: String,
+    #[serde(default)]
+    pub replica: u32,
+    #[serde(default = "default_role")]
+    pub role: String,
+    #[serde(default)]
+    pub node_id: u64,
+}
+
+fn default_role() -> String {
+    "default".to_string()
+}
+
+impl ContainerId {
+    pub fn new(service: impl Into<String>, replica: u32) -> Self {
+        ContainerId {
+            service: service.into(),
+            replica,
+            role: default_role(),
+            node_id: 0,
+        }
+    }
+}
+
+impl fmt::Display for ContainerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.role == "default" && self.node_id == 0 {
+            write!(f, "{}-rep-{}", self.service, self.replica)
+        } else {
+            write!(f, "{}-{}-{}-on-{}", self.service, self.role, self.replica, self.node_id)
+        }
+    }
+}
+
+/// How CDI failures are treated.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CdiMode {
+    /// A missing or unusable CDI spec falls back to built-in passthrough, with a warning.
+    #[default]
+    Lazy,
+    /// Any CDI problem is an error.
+    Strict,
+}
+
+/// Everything the agent supplies for one render.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenderOptions {
+    /// Which container this is (hostname and cgroup leaf default to its display form).
+    pub container_id: ContainerId,
+    /// Overrides the hostname (default: the container id's display form).
+    #[serde(default)]
+    pub hostname: Option<String>,
+    /// Extra environment, applied after the service's env, in this order.
+    #[serde(default)]
+    pub extra_env: Vec<(String, String)>,
+    /// Overrides the working directory.
+    #[serde(default)]
+    pub cwd: Option<String>,
+    /// Overrides the whole command line.
+    #[serde(default)]
+    pub args: Option<Vec<String>>,
+    /// Share the host's network namespace (also set by the service's `host_network`/`network_mode: host`).
+    #[serde(default)]
+    pub host_network: bool,
+    /// Prepared volume paths on the host, keyed `name`, `_anon_<target>`, `_s3_<bucket>_<prefix>`.
+    #[serde(default)]
+    pub volume_paths: BTreeMap<String, String>,
+    /// Host path of the agent API socket to bind into the container, if any.
+    #[serde(default)]
+    pub api_socket: Option<String>,
+    /// Bundle directory on the host (the resolv.conf mount source lives there).
+    #[serde(default)]
+    pub bundle_dir: Option<String>,
+    /// The agent's configured cgroup parent (after the service's own `cgroup_parent`).
+    #[serde(default)]
+    pub cgroup_parent: Option<String>,
+    /// Resolved secret values, keyed by the reference text after `$S:` (e.g. `@api/db-password`).
+    /// Never stored in snapshots or traces.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, String>,
+    /// Lazy (fallback with warning) or strict CDI handling.
+    #[serde(default)]
+    pub cdi_mode: CdiMode,
+}
+
+impl RenderOptions {
+    /// Options for replica `replica` of `service`, everything else default.
+    pub fn new(service: impl Into<String>, replica: u32) -> Self {
+        RenderOptions {
+            container_id: ContainerId::new(service, replica),
+            hostname: None,
+            extra_env: Vec::new(),
+            cwd: None,
+            args: None,
+            host_network: false,
+            volume_paths: BTreeMap::new(),
+            api_socket: None,
+            bundle_dir: None,
+            cgroup_parent: None,
+            secrets: BTreeMap::new(),
+            cdi_mode: CdiMode::Lazy,
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! Text -> typed ServiceSpec, keeping the field path of every error.
+//!
+//! YAML is first read into a `serde_json::Value` (serde-saphyr gives line/column for syntax
+//! errors), then deserialised with serde_path_to_error so a schema error names its place
+//! (`services.web.resources.memory`).
+
+use std::collections::BTreeMap;
+
+use serde::de::DeserializeOwned;
+
+
+use super::types::{DeploymentSpec, ServiceSpec};
+use super::Service;
+use crate::error::{Error, Result};
+use crate::snapshot::display_path;
+
+/// A parsed service file: a deployment with named services, or one bare service.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServiceFile {
+    Deployment(DeploymentSpec),
+    Bare(ServiceSpec),
+}
+
+/// Read text as YAML (JSON is YAML) into a JSON value.
+pub(crate) fn read_value(file: &str, text: &str) -> Result<serde_json::Value> {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') {
+        return serde_json::from_str(text).map_err(|e| Error::Parse {
+            file: file.to_string(),
+            field: "(top level)".into(),
+            message: format!("invalid JSON: {e}"),
+        });
+    }
+    serde_saphyr::from_str::<serde_json::Value>(text).map_err(|e| Error::Parse {
+        file: file.to_string(),
+        field: "(top level)".into(),
+        message: format!("invalid YAML: {e}"),
+    })
+}
+
+/// Deserialize a JSON value into `T`, naming the failing path; `prefix` is prepended.
+pub(crate) fn typed<T: DeserializeOwned>(file: &str, prefix: &str, value: serde_json::Value) -> Result<T> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let inner = display_path(&e.path().to_string());
+        let field = match (prefix.is_empty(), inner.as_str()) {
+            (true, _) => inner,
+            (false, "(top level)") => prefix.to_string(),
+            (false, _) => format!("{prefix}.{inner}"),
+        };
+        Error::Parse {
+            file: file.to_string(),
+            field,
+            message: e.into_inner().to_string(),
+        }
+    })
+}
+
+/// Parse a service file. A document with a top-level `services` or `deployment` key is a
+/// DeploymentSpec; anything else is a bare ServiceSpec.
+pub fn parse_service_file(file: &str, text: &str) -> Result<ServiceFile> {
+    let value = read_value(file, text)?;
+    let is_deployment = value
+        .as_object()
+        .map(|m| m.contains_key("services") || m.contains_key("deployment") || m.contains_key("version"))
+        .unwrap_or(false);
+    let parsed = if is_deployment {
+        ServiceFile::Deployment(typed(file, "", value)?)
+    } else {
+        ServiceFile::Bare(typed(file, "", value)?)
+    };
+    parsed.validate(file)?;
+    Ok(parsed)
+}
+
+impl ServiceFile {
+    /// Names of the services in the file (sorted). A bare spec has none of its own.
+    pub fn service_names(&self) -> Vec<String> {
+        match self {
+            ServiceFile::Deployment(d) => d.services.keys().cloned().collect(),
+            ServiceFile::Bare(_) => Vec::new(),
+        }
+    }
+
+    /// Choose a service. `name` may be omitted when the deployment has exactly one service;
+    /// a bare spec takes `name` as its name (default `service`).
+    pub fn service(&self, name: Option<&str>) -> Result<Service> {
+        match self {
+            ServiceFile::Bare(spec) => Ok(Service {
+                name: name.unwrap_or("service").to_string(),
+                prefix: String::new(),
+                spec: spec.clone(),
+            }),
+            ServiceFile::Deployment(d) => {
+                let pick = match name {
+                    Some(n) => n.to_string(),
+                    None if d.services.len() == 1 => d.services.keys().next().cloned().unwrap_or_default(),
+                    None => {
+                        return Err(Error::invalid(
+                            "services",
+                            "a service name (the file has several; pass one of them)",
+                            names_list(&d.services),
+                        ))
+                    }
+                };
+                let spec = d.services.get(&pick).ok_or_else(|| {
+                    Error::invalid(
+                        format!("services.{pick}"),
+                        format!("one of the services in the file: {}", names_list(&d.services)),
+                        format!("`{pick}`, which is not there"),
+                    )
+                })?;
+                Ok(Service {
+                    prefix: format!("services.{pick}"),
+                    name: pick,
+                    spec: spec.clone(),
+                })
+            }
+        }
+    }
+
+    fn validate(&self, file: &str) -> Result<()> {
+        match self {
+            ServiceFile::Deployment(d) => d.validate(file),
+            ServiceFile::Bare(s) => s.validate(file, ""),
+        }
+    }
+}
+
+fn names_list<V>(m: &BTreeMap<String, V>) -> String {
+    if m.is_empty() {
+        return "(none)".to_string();
+    }
+    m.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+}
+

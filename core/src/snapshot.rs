@@ -1,0 +1,322 @@
+//! The host-probe snapshot: every fact about the host a render may use, as data.
+//!
+//! The host crate fills it (`ocigen probe`); tests and the browser load recorded ones.
+//! The format is versioned ([`SNAPSHOT_VERSION`]) and has a JSON Schema
+//! (`core/snapshot.schema.json`, generated from these types by schemars and checked
+//! in tests). Secrets are never part of a snapshot.
+//!
+//! A fact that the probe tried and failed to read is recorded in [`Snapshot::unreadable`]
+//! with the reason, so the core can say *why* a needed fact is missing.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Version of the snapshot format this core reads and writes.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// All host facts, as data.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    /// Format version; must equal [`SNAPSHOT_VERSION`].
+    pub snapshot_version: u32,
+    /// Free text: which host this was recorded on and how (not used by renders).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Kernel release and machine architecture.
+    pub kernel: KernelFacts,
+    /// Who the agent runs as.
+    pub user: UserFacts,
+    /// Capability names (`CAP_CHOWN`...) in the agent's bounding set.
+    pub bounding_capabilities: Vec<String>,
+    /// `/etc/subuid` entries that belong to the agent's user (name or uid match), in file order.
+    #[serde(default)]
+    pub subuid: Vec<SubIdRange>,
+    /// `/etc/subgid` entries that belong to the agent's user, in file order.
+    #[serde(default)]
+    pub subgid: Vec<SubIdRange>,
+    /// Device nodes by host path. Paths probed but absent are recorded as absent.
+    #[serde(default)]
+    pub devices: BTreeMap<String, DeviceFact>,
+    /// `/proc/devices`: majors by driver name.
+    #[serde(default)]
+    pub proc_devices: ProcDevices,
+    /// NVIDIA GPUs from `/proc/driver/nvidia/gpus/*/information`, ordered by index.
+    #[serde(default)]
+    pub nvidia_gpus: Vec<NvidiaGpu>,
+    /// DRM cards (`/dev/dri/cardN`, `/dev/dri/renderD*`), ordered by card index.
+    #[serde(default)]
+    pub drm_cards: Vec<DrmCard>,
+    /// CDI spec files found, raw text. Parsing them is the core's job.
+    #[serde(default)]
+    pub cdi: CdiFacts,
+    /// cgroup layout and the agent's place in it.
+    pub cgroup: CgroupFacts,
+    /// Existence and kind of host paths a service refers to (bind sources, MPS dirs...).
+    #[serde(default)]
+    pub paths: BTreeMap<String, PathKind>,
+    /// Agent environment values referenced by `$E:NAME`; `null` = unset.
+    #[serde(default)]
+    pub env: BTreeMap<String, Option<String>>,
+    /// Facts the probe tried and could not read: fact name -> reason.
+    /// Fact names are the same as in [`Error::MissingFact`] (`devices./dev/nvidia0`, `subuid`...).
+    #[serde(default)]
+    pub unreadable: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KernelFacts {
+    /// `uname -r`
+    pub release: String,
+    /// `uname -m` (x86_64, aarch64...)
+    pub arch: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserFacts {
+    pub euid: u32,
+    pub egid: u32,
+    /// The user name for euid, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// One `name:start:count` line of /etc/subuid or /etc/subgid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubIdRange {
+    /// The owner column as written (a name or a numeric id).
+    pub owner: String,
+    pub start: u32,
+    pub count: u32,
+}
+
+/// Node type, as in `linux.devices[].type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum NodeType {
+    /// character device
+    #[serde(rename = "c")]
+    Char,
+    /// block device
+    #[serde(rename = "b")]
+    Block,
+    /// FIFO
+    #[serde(rename = "p")]
+    Fifo,
+}
+
+impl NodeType {
+    pub fn letter(self) -> &'static str {
+        match self {
+            NodeType::Char => "c",
+            NodeType::Block => "b",
+            NodeType::Fifo => "p",
+        }
+    }
+}
+
+/// What the probe found at a device path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "state", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DeviceFact {
+    /// A device node (major/minor decoded by the probe with libc's major()/minor()).
+    Node(DeviceNode),
+    /// Nothing at that path.
+    Absent,
+    /// Something that is not a device node (a directory, a regular file...).
+    NotADevice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceNode {
+    #[serde(rename = "type")]
+    pub kind: NodeType,
+    pub major: i64,
+    pub minor: i64,
+    /// Permission bits (e.g. 438 = 0o666).
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+/// `/proc/devices`: driver name -> major. Several names may share a major.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProcDevices {
+    #[serde(default)]
+    pub char: BTreeMap<String, i64>,
+    #[serde(default)]
+    pub block: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NvidiaGpu {
+    /// Index in the order CUDA/nvidia-smi enumerate (PCI bus order).
+    pub index: u32,
+    /// "Device Minor" from the driver: the N of /dev/nvidiaN.
+    pub device_minor: u32,
+    /// `GPU-xxxxxxxx-...`
+    pub uuid: String,
+    pub pci_bus_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DrmCard {
+    /// N of /dev/dri/cardN.
+    pub index: u32,
+    /// `/dev/dri/cardN`, if present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<String>,
+    /// `/dev/dri/renderDM` belonging to the same device, if present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub render: Option<String>,
+    /// PCI vendor id (`0x10de`, `0x1002`, `0x8086`), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+}
+
+/// CDI spec files found on the host.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CdiFacts {
+    /// Directories searched, lowest priority first (`/etc/cdi`, `/var/run/cdi`, then `$CDI_SPEC_DIRS`).
+    #[serde(default)]
+    pub dirs: Vec<String>,
+    /// Files found, each with its directory (one of `dirs`) and raw text.
+    #[serde(default)]
+    pub files: Vec<CdiFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CdiFile {
+    pub path: String,
+    pub dir: String,
+    pub text: String,
+}
+
+/// cgroup layout of the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CgroupLayout {
+    /// Only v1 hierarchies.
+    V1,
+    /// v1 controllers plus an (often empty) v2 tree at /sys/fs/cgroup/unified.
+    Hybrid,
+    /// Unified v2 only.
+    #[default]
+    V2,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CgroupFacts {
+    pub layout: CgroupLayout,
+    /// The agent's own cgroup path from /proc/self/cgroup: the `0::` line on v2, the
+    /// memory controller's line on v1/hybrid. `/` means the root.
+    pub own_path: String,
+    /// Whether the agent can create cgroups at the root (`cgroup.subtree_control` writable on v2,
+    /// the memory hierarchy root writable on v1).
+    pub root_writable: bool,
+    /// Whether the agent can create children under its own cgroup's parent.
+    pub parent_writable: bool,
+    /// Controllers delegated to the agent (v2: `cgroup.controllers` of its cgroup; v1: mounted hierarchies).
+    #[serde(default)]
+    pub controllers: Vec<String>,
+}
+
+/// What a referenced host path is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PathKind {
+    File,
+    Directory,
+    Socket,
+    Symlink,
+    Other,
+    Missing,
+}
+
+impl Snapshot {
+    /// Parse snapshot JSON. `file` names the input in errors.
+    pub fn from_json(file: &str, text: &str) -> Result<Snapshot> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let snap: Snapshot = serde_path_to_error::deserialize(de).map_err(|e| Error::Parse {
+            file: file.to_string(),
+            field: display_path(&e.path().to_string()),
+            message: e.inner().to_string(),
+        })?;
+        if snap.snapshot_version != SNAPSHOT_VERSION {
+            return Err(Error::Parse {
+                file: file.to_string(),
+                field: "snapshot_version".into(),
+                message: format!(
+                    "this ocigen reads snapshot version {SNAPSHOT_VERSION}, got {}; re-record it with this ocigen's `ocigen probe`",
+                    snap.snapshot_version
+                ),
+            });
+        }
+        Ok(snap)
+    }
+
+    /// Canonical JSON (sorted keys, two-space indent, trailing newline).
+    pub fn to_json(&self) -> String {
+        crate::canonical::to_canonical_json(self)
+    }
+
+    /// Whether the agent runs without root (user namespace, id maps, no device rules).
+    pub fn rootless(&self) -> bool {
+        self.user.euid != 0
+    }
+
+    /// The device fact at `path`, or a [`Error::MissingFact`] naming it for `field`.
+    pub fn device(&self, path: &str, field: &str) -> Result<&DeviceFact> {
+        let fact = format!("devices.{path}");
+        self.devices.get(path).ok_or_else(|| self.missing(&fact, field))
+    }
+
+    /// The kind of a host path, or a [`Error::MissingFact`] naming it for `field`.
+    pub fn path_kind(&self, path: &str, field: &str) -> Result<PathKind> {
+        let fact = format!("paths.{path}");
+        self.paths.get(path).copied().ok_or_else(|| self.missing(&fact, field))
+    }
+
+    /// Build the error for a fact this snapshot lacks, with the probe's reason if it recorded one.
+    pub fn missing(&self, fact: &str, field: &str) -> Error {
+        let why = match self.unreadable.get(fact) {
+            Some(reason) => format!("recorded as unreadable: {reason}"),
+            None => "does not contain".to_string(),
+        };
+        Error::MissingFact {
+            field: field.to_string(),
+            fact: fact.to_string(),
+            why,
+        }
+    }
+
+    /// The JSON Schema of the snapshot format, as canonical JSON.
+    pub fn json_schema() -> String {
+        let schema = schemars::schema_for!(Snapshot);
+        crate::canonical::to_canonical_json(&schema)
+    }
+}
+
+/// serde_path_to_error prints `.` for the root; we print `(top level)`.
+pub(crate) fn display_path(p: &str) -> String {
+    if p == "." || p.is_empty() {
+        "(top level)".to_string()
+    } else {
+        p.to_string()
+    }
+}

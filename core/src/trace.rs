@@ -1,0 +1,121 @@
+//! Provenance: for every field a pass sets, where its value came from.
+//! `ocigen explain`, diffs and the browser page read this record.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a value in the output came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Source {
+    /// A field of the service file, e.g. `services.web.resources.memory`.
+    Input { field: String },
+    /// A field of the image config (`User`, `Env`, `Cmd`...).
+    Image { field: String },
+    /// A host fact of the snapshot, e.g. `devices./dev/nvidia-uvm` or `proc_devices.char.nvidia-uvm`.
+    Snapshot { fact: String },
+    /// A built-in default, named (e.g. `default_capabilities`, `docker_masked_paths`).
+    Default { name: String },
+    /// A CDI spec file and device (`None` for spec-level edits).
+    Cdi { file: String, device: Option<String> },
+    /// A render option the agent passed (`container_id`, `extra_env`, ...).
+    Option { name: String },
+}
+
+impl Source {
+    pub fn input(field: impl Into<String>) -> Self {
+        Source::Input { field: field.into() }
+    }
+    pub fn image(field: impl Into<String>) -> Self {
+        Source::Image { field: field.into() }
+    }
+    pub fn fact(fact: impl Into<String>) -> Self {
+        Source::Snapshot { fact: fact.into() }
+    }
+    pub fn default(name: impl Into<String>) -> Self {
+        Source::Default { name: name.into() }
+    }
+    pub fn option(name: impl Into<String>) -> Self {
+        Source::Option { name: name.into() }
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Input { field } => write!(f, "service field {field}"),
+            Source::Image { field } => write!(f, "image config {field}"),
+            Source::Snapshot { fact } => write!(f, "host fact {fact}"),
+            Source::Default { name } => write!(f, "default {name}"),
+            Source::Cdi { file, device: Some(d) } => write!(f, "CDI {file} device {d}"),
+            Source::Cdi { file, device: None } => write!(f, "CDI {file} (spec-level edits)"),
+            Source::Option { name } => write!(f, "render option {name}"),
+        }
+    }
+}
+
+/// One provenance record: output `target` was set by `pass` from `source`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceEntry {
+    /// Output field in dotted form, keyed where arrays are keyed:
+    /// `process.args`, `process.env.PATH`, `mounts./dev/shm`, `linux.devices./dev/nvidia0`,
+    /// `linux.resources.devices.c 238:0`, `linux.namespaces.network`.
+    pub target: String,
+    pub pass: String,
+    pub source: Source,
+}
+
+/// The whole record, in the order fields were set (later entries win for the same target).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trace {
+    pub entries: Vec<TraceEntry>,
+}
+
+impl Trace {
+    /// Every source recorded for `target`, oldest first.
+    pub fn sources_of<'a>(&'a self, target: &'a str) -> impl Iterator<Item = &'a TraceEntry> + 'a {
+        self.entries.iter().filter(move |e| e.target == target)
+    }
+
+    /// The last source recorded for `target` (the one whose value is in the output).
+    pub fn last_for(&self, target: &str) -> Option<&TraceEntry> {
+        self.entries.iter().rev().find(|e| e.target == target)
+    }
+}
+
+/// Severity of a diagnostic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Warning,
+}
+
+/// A warning or note about a render that still succeeded. Codes are stable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostic {
+    pub code: String,
+    pub severity: Severity,
+    pub message: String,
+    /// The input field concerned, when there is one.
+    pub field: Option<String>,
+}
+
+/// Stable diagnostic codes.
+pub mod codes {
+    /// A storage volume on the `network` tier: SQLite and fsync-heavy apps may corrupt data.
+    pub const NETWORK_TIER: &str = "W001_NETWORK_TIER_NOT_SQLITE_SAFE";
+    /// An s3 volume: a FUSE view with object-store semantics, not POSIX.
+    pub const S3_VOLUME: &str = "W002_S3_VOLUME";
+    /// A GPU node the built-in passthrough wanted is absent on the host.
+    pub const GPU_NODE_MISSING: &str = "W003_GPU_NODE_MISSING";
+    /// Lazy CDI mode fell back to built-in passthrough.
+    pub const CDI_FALLBACK: &str = "W004_CDI_LAZY_FALLBACK";
+    /// A service device path is absent on the host; it is skipped.
+    pub const DEVICE_MISSING: &str = "W005_DEVICE_MISSING";
+    /// `$E:NAME` refers to a variable that is set but empty.
+    pub const ENV_EMPTY: &str = "W006_AGENT_ENV_EMPTY";
+    /// A GPU vendor without a passthrough table (e.g. apple): no devices are added.
+    pub const GPU_VENDOR_UNSUPPORTED: &str = "W007_GPU_VENDOR_UNSUPPORTED";
+    /// A requested capability is ignored because privileged already grants the bounding set.
+    pub const PRIVILEGED_CAPS: &str = "I001_PRIVILEGED_CAPABILITIES";
+}

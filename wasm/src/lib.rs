@@ -1,0 +1,1 @@
+//! ocigen-wasm: the core for JavaScript and wasmtime.
