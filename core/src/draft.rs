@@ -93,6 +93,8 @@ pub struct ResourcesDraft {
 #[derive(Debug, Clone, Default)]
 pub struct Draft {
     pub hostname: String,
+    /// `root.path`.
+    pub root_path: String,
     pub process: ProcessDraft,
     pub root_readonly: bool,
     pub mounts: Vec<Mount>,

@@ -43,3 +43,66 @@ impl ImageConfig {
         crate::service::typed_pub(file, "config", inner)
     }
 }
+
+/// One line of an image's /etc/passwd (`name:password:uid:gid:gecos:home:shell`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswdEntry {
+    pub name: String,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+/// One line of an image's /etc/group (`name:password:gid:member,member`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupEntry {
+    pub name: String,
+    pub gid: u32,
+    pub members: Vec<String>,
+}
+
+impl Image {
+    /// The entries of the image's /etc/passwd, in file order (empty if it was not supplied).
+    /// Blank lines, `#` comments and lines that do not parse are skipped, as libc and runc do.
+    pub fn passwd_entries(&self) -> Vec<PasswdEntry> {
+        colon_lines(self.passwd.as_deref())
+            .filter_map(|f| {
+                Some(PasswdEntry {
+                    name: f.first()?.to_string(),
+                    uid: f.get(2)?.trim().parse().ok()?,
+                    gid: f.get(3)?.trim().parse().ok()?,
+                })
+            })
+            .collect()
+    }
+
+    /// The entries of the image's /etc/group, in file order (empty if it was not supplied).
+    pub fn group_entries(&self) -> Vec<GroupEntry> {
+        colon_lines(self.group.as_deref())
+            .filter_map(|f| {
+                Some(GroupEntry {
+                    name: f.first()?.to_string(),
+                    gid: f.get(2)?.trim().parse().ok()?,
+                    members: f
+                        .get(3)
+                        .map(|m| {
+                            m.split(',')
+                                .map(str::trim)
+                                .filter(|s| !s.is_empty())
+                                .map(String::from)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Non-blank, non-comment lines of a colon-separated database, split into fields.
+fn colon_lines(text: Option<&str>) -> impl Iterator<Item = Vec<&str>> {
+    text.unwrap_or("")
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| l.split(':').collect())
+}

@@ -96,6 +96,10 @@ pub struct RenderOptions {
     /// Lazy (fallback with warning) or strict CDI handling.
     #[serde(default)]
     pub cdi_mode: CdiMode,
+    /// `root.path`: the rootfs directory. Default `rootfs` (relative to the bundle); bundle
+    /// writers pass the absolute path of the real directory (runc refuses a symlinked rootfs).
+    #[serde(default)]
+    pub rootfs: Option<String>,
 }
 
 impl RenderOptions {
@@ -114,6 +118,7 @@ impl RenderOptions {
             cgroup_parent: None,
             secrets: BTreeMap::new(),
             cdi_mode: CdiMode::Lazy,
+            rootfs: None,
         }
     }
 }

@@ -87,6 +87,7 @@ impl Rendered {
 /// Render the OCI runtime spec for one container. Pure: same inputs, same output.
 pub fn render(inputs: &Inputs<'_>) -> Result<Rendered> {
     let mut draft = Draft::default();
+    draft.root_path = inputs.options.rootfs.clone().unwrap_or_else(|| "rootfs".to_string());
     for (name, pass) in PASSES {
         draft.pass = name;
         pass(inputs, &mut draft)?;
@@ -212,7 +213,7 @@ fn assemble(d: &Draft) -> Result<Spec> {
 
     let mut spec = SpecBuilder::default()
         .version(OCI_VERSION)
-        .root(RootBuilder::default().path("rootfs").readonly(d.root_readonly).build()?)
+        .root(RootBuilder::default().path(d.root_path.clone()).readonly(d.root_readonly).build()?)
         .mounts(d.mounts.clone())
         .process(process)
         .hostname(d.hostname.clone())

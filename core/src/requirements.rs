@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::options::RenderOptions;
-use crate::service::Service;
+use crate::service::{Service, StorageSpec};
 
 /// Facts to gather before rendering.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,8 +23,112 @@ pub struct Requirements {
     pub secret_refs: BTreeSet<String>,
 }
 
+/// Prefix of an env value read from the agent's environment (only at the very start, seed §3).
+const AGENT_ENV_PREFIX: &str = "$E:";
+/// Prefix of an env value that is a secret reference.
+const SECRET_PREFIX: &str = "$S:";
+
 /// What `service` rendered with `options` needs from the host.
 pub fn requirements(service: &Service, options: &RenderOptions) -> Requirements {
-    let _ = (service, options);
-    Requirements::default()
+    let spec = &service.spec;
+    let gpu = crate::gpu::required_facts(service, options);
+    let mut req = Requirements {
+        device_paths: gpu.device_paths,
+        cdi_kinds: gpu.cdi_kinds,
+        host_paths: gpu.host_paths,
+        ..Requirements::default()
+    };
+    req.device_paths
+        .extend(spec.devices.iter().map(|d| d.path.clone()));
+    req.host_paths
+        .extend(spec.storage.iter().filter_map(|s| match s {
+            StorageSpec::Bind { source, .. } => Some(source.clone()),
+            _ => None,
+        }));
+    for value in spec.env.values() {
+        if let Some(name) = value.strip_prefix(AGENT_ENV_PREFIX) {
+            req.env_names.insert(name.to_string());
+        } else if let Some(reference) = value.strip_prefix(SECRET_PREFIX) {
+            req.secret_refs.insert(reference.to_string());
+        }
+    }
+    req
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::parse_service_file;
+
+    fn req(body: &str) -> Requirements {
+        let mut yaml = String::from(
+            "version: v1\ndeployment: test\nservices:\n  web:\n    image: {name: x}\n",
+        );
+        for line in body.lines() {
+            yaml.push_str("    ");
+            yaml.push_str(line);
+            yaml.push('\n');
+        }
+        let service = parse_service_file("t.yaml", &yaml)
+            .and_then(|f| f.service(None))
+            .unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+        requirements(&service, &RenderOptions::new("web", 0))
+    }
+
+    fn set(items: &[&str]) -> BTreeSet<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn empty_service_needs_nothing_extra() {
+        assert_eq!(req(""), Requirements::default());
+    }
+
+    #[test]
+    fn devices_and_bind_sources() {
+        let r = req(concat!(
+            "devices: [{path: /dev/fuse}, {path: /dev/kvm}]\n",
+            "storage:\n",
+            "  - {type: bind, source: /srv/data, target: /data}\n",
+            "  - {type: tmpfs, target: /tmp}\n",
+            "  - {type: bind, source: /etc/ssl, target: /etc/ssl, readonly: true}\n",
+        ));
+        assert_eq!(r.device_paths, set(&["/dev/fuse", "/dev/kvm"]));
+        assert_eq!(r.host_paths, set(&["/etc/ssl", "/srv/data"]));
+        assert!(r.cdi_kinds.is_empty());
+    }
+
+    #[test]
+    fn env_and_secret_references() {
+        let r = req(concat!(
+            "env:\n",
+            "  A: \"$E:HOME\"\n",
+            "  B: \"$S:@api/db-password\"\n",
+            "  C: \"prefix$E:NOT_A_REF\"\n",
+            "  D: plain\n",
+            "  E: \"$S:database/port\"\n",
+        ));
+        assert_eq!(r.env_names, set(&["HOME"]));
+        assert_eq!(r.secret_refs, set(&["@api/db-password", "database/port"]));
+    }
+
+    #[test]
+    fn gpu_vendor_gives_cdi_kind_and_nodes() {
+        let r = req("resources: {gpu: {count: 1}}");
+        assert_eq!(r.cdi_kinds, set(&["nvidia.com/gpu"]));
+        assert!(
+            r.device_paths.contains("/dev/nvidia-uvm"),
+            "{:?}",
+            r.device_paths
+        );
+        assert!(
+            r.device_paths.contains("/dev/nvidia0"),
+            "{:?}",
+            r.device_paths
+        );
+        let r = req("resources: {gpu: {vendor: amd}}");
+        assert_eq!(r.cdi_kinds, set(&["amd.com/gpu"]));
+        let r = req("resources: {gpu: {vendor: apple}}");
+        assert!(r.cdi_kinds.is_empty());
+    }
 }

@@ -116,6 +116,10 @@ pub mod codes {
     pub const ENV_EMPTY: &str = "W006_AGENT_ENV_EMPTY";
     /// A GPU vendor without a passthrough table (e.g. apple): no devices are added.
     pub const GPU_VENDOR_UNSUPPORTED: &str = "W007_GPU_VENDOR_UNSUPPORTED";
+    /// A CDI spec file could not be used and was ignored (other kinds, or lazy mode).
+    pub const CDI_FILE_IGNORED: &str = "W008_CDI_FILE_IGNORED";
+    /// The uvm node's major differs from the `nvidia-uvm` line of /proc/devices.
+    pub const GPU_MAJOR_MISMATCH: &str = "W009_GPU_MAJOR_MISMATCH";
     /// A requested capability is ignored because privileged already grants the bounding set.
     pub const PRIVILEGED_CAPS: &str = "I001_PRIVILEGED_CAPABILITIES";
 }

@@ -1,2 +1,18 @@
-//! ocigen-host: probes the live host, resolves secrets, writes bundles.
+//! ocigen-host: probes the live host, resolves secrets, writes bundles, and hosts the
+//! `ocigen` command line (the binary in `main.rs` is a thin wrapper over [`cli`]).
+//!
+//! Everything here reads the host through an injectable [`probe::HostRoot`] (a root
+//! directory prefix plus an environment map) so tests can probe a fake host tree.
 pub use ocigen_core as core;
+
+pub mod bundle;
+pub mod capnames;
+pub mod cgroup_leaf;
+pub mod cli;
+pub mod error;
+pub mod probe;
+pub mod secrets;
+pub mod validate;
+
+pub use error::{HostError, HostResult};
+pub use probe::{probe, HostRoot};

@@ -1,2 +1,57 @@
 //! Container Device Interface: parse spec files (JSON or YAML) as the CDI spec defines them,
 //! validate them, and resolve `kind=device` requests into container edits.
+//!
+//! - [`spec`]: the data model, parsed strictly ([`parse_spec`]).
+//! - [`validate`]: version, kind, device-name and edit checks.
+//! - [`resolve`]: the registry over the snapshot's files, precedence, device choice.
+//! - [`apply`]: edits -> GPU plan items, with the CDI library's merge rules.
+
+pub mod apply;
+pub mod resolve;
+pub mod spec;
+pub mod validate;
+
+pub use resolve::{Registry, Selected};
+pub use spec::{parse_spec, CdiDevice, CdiDeviceNode, CdiHook, CdiMount, CdiSpec, ContainerEdits};
+
+pub use crate::trace::codes::CDI_FILE_IGNORED;
+
+/// CDI kind for a GPU vendor (`nvidia` -> `nvidia.com/gpu`); `None` for vendors without one.
+pub fn vendor_kind(vendor: &str) -> Option<&'static str> {
+    match vendor {
+        "nvidia" => Some("nvidia.com/gpu"),
+        "amd" => Some("amd.com/gpu"),
+        "intel" => Some("intel.com/gpu"),
+        _ => None,
+    }
+}
+
+/// Host paths of the device nodes `kind`'s spec files name that lack a type or major, i.e.
+/// the nodes a render will need stat facts for. The host probe calls this after reading the
+/// CDI files (it cannot be known from the service alone).
+pub fn node_host_paths(
+    facts: &crate::snapshot::CdiFacts,
+    kind: &str,
+) -> std::collections::BTreeSet<String> {
+    let reg = Registry::from_facts(facts);
+    reg.specs
+        .iter()
+        .filter(|s| s.spec.kind == kind)
+        .flat_map(|s| {
+            std::iter::once(&s.spec.container_edits)
+                .chain(s.spec.devices.iter().map(|d| &d.container_edits))
+        })
+        .flat_map(|e| e.device_nodes.iter())
+        .filter(|n| {
+            // Same rule as filling: a node with a type and a non-zero major (or a FIFO) is complete.
+            let typ = n.node_type.as_deref().unwrap_or("");
+            typ.is_empty() || (typ != "p" && n.major.is_none_or(|m| m == 0))
+        })
+        .map(|n| {
+            n.host_path
+                .clone()
+                .filter(|h| !h.is_empty())
+                .unwrap_or_else(|| n.path.clone())
+        })
+        .collect()
+}

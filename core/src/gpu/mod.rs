@@ -1,12 +1,40 @@
 //! GPU resolution: CDI first, else built-in vendor passthrough; then MPS, time-slice and
 //! distributed settings. Produces a [`GpuPlan`] that the env, mounts, devices and hooks
 //! passes apply, so the GPU logic lives in one place.
+//!
+//! Decisions (documented for users in the README):
+//! - Devices `"0".."count-1"` are requested. An index the spec does not declare is looked up
+//!   by the UUID of the snapshot's GPU with that index (nvidia-ctk names devices both ways);
+//!   failing that, the spec's `all` device is used when `count` is every GPU the host has.
+//! - Lazy mode: no spec for the kind, an undeclared device, a broken spec file that declares
+//!   the kind (or whose kind cannot be read), or a CDI node absent on the host falls back to
+//!   the built-in passthrough with a `W004` warning saying why. Strict mode makes each of
+//!   these an error. Broken files of other kinds only warn (`W008`) in both modes.
+//! - The same device declared twice in one directory is an error in both modes.
+//! - `count: 0` adds no devices and no visibility env.
+
+mod builtin;
+mod sharing;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeSet;
 
 use oci_spec::runtime::{Hook, Mount};
 
-use crate::draft::HookStage;
+use crate::cdi::{self, Registry};
+use crate::draft::{Draft, HookStage};
+use crate::error::{Error, Result};
+use crate::options::{CdiMode, RenderOptions};
+use crate::render::Inputs;
+use crate::service::{GpuSharingMode, GpuSpec, Service};
 use crate::snapshot::DeviceNode;
-use crate::trace::Source;
+use crate::trace::{codes, Source};
+
+pub use builtin::NVIDIA_CONTROL_NODES;
+pub use sharing::{DEFAULT_MPS_LOG_DIR, DEFAULT_MPS_PIPE_DIR, TIME_SLICE_CONFIG_TARGET};
+
+pub use crate::trace::codes::GPU_MAJOR_MISMATCH;
 
 /// A device node the GPU resolution wants in the container.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,25 +43,202 @@ pub struct PlannedNode {
     pub path: String,
     /// Type and numbers from the snapshot (or the CDI spec when it gives them).
     pub node: DeviceNode,
+    /// Cgroup access for this node's own allow rule (`rwm`, or a CDI node's `permissions`).
+    pub access: String,
     pub source: Source,
 }
 
 /// Everything the GPU resolution decided.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GpuPlan {
-    /// Visibility env (CDI env edits or the built-in `*_VISIBLE_DEVICES`), in order.
+    /// Visibility env (CDI env edits or the built-in `*_VISIBLE_DEVICES`), in order; each key once.
     pub env: Vec<(String, String, Source)>,
     /// MPS and time-slice env, in order (applied after `env`).
     pub sharing_env: Vec<(String, String, Source)>,
     /// Distributed training env (applied last).
     pub distributed_env: Vec<(String, String, Source)>,
+    /// Nodes, each path once; every node gets an exact `type major:minor` allow rule.
     pub nodes: Vec<PlannedNode>,
+    /// Mounts, each destination once.
     pub mounts: Vec<(Mount, Source)>,
     pub hooks: Vec<(HookStage, Hook, Source)>,
+    /// CDI `additionalGids`, for `process.user.additionalGids`.
+    pub additional_gids: Vec<(u32, Source)>,
 }
 
 /// The `gpu` pass: resolve the service's GPU request into `d.gpu`.
-pub fn pass(cx: &crate::render::Inputs<'_>, d: &mut crate::draft::Draft) -> crate::error::Result<()> {
-    let _ = (cx, d);
+pub fn pass(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
+    let Some(gpu) = &cx.service.spec.resources.gpu else {
+        return Ok(());
+    };
+    let field = cx.service.field("resources.gpu");
+    let mut plan = GpuPlan::default();
+    if gpu.count > 0 {
+        visibility(cx, gpu, &field, d, &mut plan)?;
+    }
+    sharing::plan_sharing(cx.service, cx.snapshot, gpu, &mut plan)?;
+    sharing::plan_distributed(cx.service, cx.options, gpu, &mut plan)?;
+    d.gpu = plan;
     Ok(())
+}
+
+/// Devices, mounts, hooks and visibility env: CDI, else built-in passthrough.
+fn visibility(
+    cx: &Inputs<'_>,
+    gpu: &GpuSpec,
+    field: &str,
+    d: &mut Draft,
+    plan: &mut GpuPlan,
+) -> Result<()> {
+    let Some(kind) = cdi::vendor_kind(&gpu.vendor) else {
+        d.warn(
+            codes::GPU_VENDOR_UNSUPPORTED,
+            format!(
+                "GPU vendor `{}` has no CDI kind or passthrough table (known: nvidia, amd, intel); no GPU devices are added",
+                gpu.vendor
+            ),
+            Some(format!("{field}.vendor")),
+        );
+        return Ok(());
+    };
+    let strict = cx.options.cdi_mode == CdiMode::Strict;
+    match try_cdi(cx, kind, gpu, field, strict, d)? {
+        Ok(cdi_plan) => {
+            *plan = cdi_plan;
+            return Ok(());
+        }
+        Err(why) if strict => {
+            return Err(Error::unsatisfiable(
+                field,
+                format!("strict CDI mode: {why}"),
+            ));
+        }
+        Err(why) => d.warn(
+            codes::CDI_FALLBACK,
+            format!("{why}; using the built-in {} passthrough", gpu.vendor),
+            Some(field.to_string()),
+        ),
+    }
+    let req = builtin::Request {
+        vendor: &gpu.vendor,
+        count: gpu.count,
+        field,
+        strict,
+    };
+    builtin::plan(cx.snapshot, &req, d, plan)
+}
+
+/// Resolve through CDI. `Ok(Err(why))`: CDI cannot serve this request (fallback or error
+/// by mode); `Err`: a hard error (conflicting files, a missing host fact, strict broken file).
+fn try_cdi(
+    cx: &Inputs<'_>,
+    kind: &str,
+    gpu: &GpuSpec,
+    field: &str,
+    strict: bool,
+    d: &mut Draft,
+) -> Result<std::result::Result<GpuPlan, String>> {
+    let reg = Registry::from_snapshot(cx.snapshot);
+    for b in reg
+        .broken
+        .iter()
+        .filter(|b| b.kind.as_deref().is_some_and(|k| k != kind))
+    {
+        d.warn(cdi::CDI_FILE_IGNORED, format!("ignored: {}", b.error), None);
+    }
+    if let Some(b) = reg.broken_for(kind).next() {
+        if strict {
+            return Err(b.error.clone());
+        }
+        return Ok(Err(format!(
+            "CDI file {} may declare {kind} but is unusable ({})",
+            b.file, b.error
+        )));
+    }
+    if !reg.has_kind(kind) {
+        let dirs = if reg.dirs.is_empty() {
+            "(none searched)".to_string()
+        } else {
+            reg.dirs.join(", ")
+        };
+        return Ok(Err(format!("no CDI spec declares kind {kind} in {dirs}")));
+    }
+    let known = known_gpus(cx, &gpu.vendor);
+    let selected =
+        match cdi::resolve::select_for_indices(&reg, kind, gpu.count, cx.snapshot, known)? {
+            Ok(s) => s,
+            Err(why) => return Ok(Err(why)),
+        };
+    let mut plan = GpuPlan::default();
+    Ok(cdi::apply::plan_edits(&selected, cx.snapshot, field, &mut plan)?.map(|()| plan))
+}
+
+/// How many GPUs of `vendor` the snapshot knows (for choosing a CDI `all` device).
+fn known_gpus(cx: &Inputs<'_>, vendor: &str) -> usize {
+    if vendor == "nvidia" {
+        return cx.snapshot.nvidia_gpus.len();
+    }
+    let id = match vendor {
+        "amd" => "0x1002",
+        "intel" => "0x8086",
+        _ => return 0,
+    };
+    cx.snapshot
+        .drm_cards
+        .iter()
+        .filter(|c| {
+            c.vendor
+                .as_deref()
+                .is_some_and(|v| v.eq_ignore_ascii_case(id))
+        })
+        .count()
+}
+
+/// Host facts the GPU resolution of `service` may read, knowable before probing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GpuFacts {
+    /// Built-in passthrough nodes. For NVIDIA, `/dev/nvidia<index>` stands in for
+    /// `/dev/nvidia<device minor>` (unknown before probing); the probe should also stat the
+    /// node of every GPU it lists. Nodes named by CDI specs: see [`cdi::node_host_paths`].
+    pub device_paths: BTreeSet<String>,
+    /// CDI kinds looked up (`nvidia.com/gpu`).
+    pub cdi_kinds: BTreeSet<String>,
+    /// MPS directories and the time-slicing config file.
+    pub host_paths: BTreeSet<String>,
+}
+
+/// What the GPU resolution of `service` needs from the host (for the requirements pass).
+pub fn required_facts(service: &Service, options: &RenderOptions) -> GpuFacts {
+    let _ = options; // nothing in the options changes which facts are read
+    let mut facts = GpuFacts::default();
+    let Some(gpu) = &service.spec.resources.gpu else {
+        return facts;
+    };
+    if gpu.count > 0 {
+        if let Some(kind) = cdi::vendor_kind(&gpu.vendor) {
+            facts.cdi_kinds.insert(kind.to_string());
+        }
+        facts
+            .device_paths
+            .extend(builtin::required_device_paths(&gpu.vendor, gpu.count));
+    }
+    match gpu.sharing {
+        Some(GpuSharingMode::Mps) => {
+            facts.host_paths.insert(
+                gpu.mps_pipe_dir
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_MPS_PIPE_DIR.into()),
+            );
+            facts.host_paths.insert(
+                gpu.mps_log_dir
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_MPS_LOG_DIR.into()),
+            );
+        }
+        Some(GpuSharingMode::TimeSlice) => facts
+            .host_paths
+            .extend(gpu.time_slicing_config_path.clone()),
+        _ => {}
+    }
+    facts
 }

@@ -1,10 +1,352 @@
-//! Pass `capabilities`.
+//! Pass `capabilities`: the process capability set (bounding = effective = permitted) and
+//! `noNewPrivileges`. Fixes seed bug 10: lowercase names work, `capabilities`/`cap_add` add
+//! to the defaults instead of replacing them, `cap_drop` is applied, and privileged asks only
+//! for what the host can grant.
+//!
+//! Rules (README):
+//! - Names are case-insensitive, with or without `CAP_`; `ALL` means the host's bounding set
+//!   (in `capabilities`) or everything (in `cap_drop`). An unknown name is an error.
+//! - Base set: the 14 defaults, or, when privileged, the host's bounding set
+//!   (`snapshot.bounding_capabilities`; names oci-spec does not know are skipped, since no
+//!   runtime spec can express them). A default the bounding set lacks is left out with warning
+//!   W008, because runc refuses a spec asking for it.
+//! - Order as Docker: `cap_drop: [ALL]` empties the base set, then `capabilities` are added,
+//!   then the other `cap_drop` names are removed.
+//! - A requested capability the bounding set lacks is an error naming it, privileged or not.
+//!   Under privileged the requested ones add nothing; info I001 says so.
+//! - `noNewPrivileges` = not privileged and no capability requested (as the seed).
+
+use std::collections::BTreeMap;
+
+use oci_spec::runtime::Capability;
 
 use crate::draft::Draft;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::passes::defaults::DEFAULT_CAPABILITIES;
 use crate::render::Inputs;
+use crate::trace::{codes, Source};
+
+/// Some default capabilities are not in the host's bounding set and were left out.
+/// (To move to `trace::codes`.)
+pub const DEFAULT_CAPS_UNAVAILABLE: &str = "W008_DEFAULT_CAPABILITY_UNAVAILABLE";
+
+const BOUNDING_FACT: &str = "bounding_capabilities";
+
+/// A parsed capability request: the whole set, or one canonical `CAP_X` name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum CapName {
+    All,
+    One(String),
+}
+
+/// Canonical `CAP_X` name of `name`, validated against oci-spec's list.
+pub fn canonical_name(name: &str) -> Option<String> {
+    let upper = name.trim().to_ascii_uppercase();
+    let full = if upper.starts_with("CAP_") {
+        upper
+    } else {
+        format!("CAP_{upper}")
+    };
+    serde_json::from_value::<Capability>(serde_json::Value::String(full.clone())).ok()?;
+    Some(full)
+}
+
+fn parse_name(name: &str, field: &str) -> Result<CapName> {
+    if name.trim().eq_ignore_ascii_case("ALL") {
+        return Ok(CapName::All);
+    }
+    canonical_name(name).map(CapName::One).ok_or_else(|| {
+        Error::invalid(
+            field,
+            "a capability name such as NET_ADMIN or CAP_NET_ADMIN, or ALL",
+            format!("`{name}`"),
+        )
+    })
+}
 
 pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
-    let _ = (cx, d);
+    let spec = &cx.service.spec;
+    let bounding: Vec<String> = cx
+        .snapshot
+        .bounding_capabilities
+        .iter()
+        .filter_map(|c| canonical_name(c))
+        .collect();
+    let adds = parse_list(&spec.capabilities, &cx.service.field("capabilities"))?;
+    let drops = parse_list(&spec.cap_drop, &cx.service.field("cap_drop"))?;
+
+    // Every requested capability must be grantable, even when privileged grants the set anyway.
+    for (name, field) in &adds {
+        if let CapName::One(c) = name {
+            if !bounding.contains(c) {
+                return Err(Error::unsatisfiable(
+                    field,
+                    format!("{c} is not in the host's bounding capability set, so no container here can have it"),
+                ));
+            }
+        }
+    }
+
+    let mut set: BTreeMap<String, Source> = BTreeMap::new();
+    if spec.privileged {
+        for c in &bounding {
+            set.insert(c.clone(), Source::fact(BOUNDING_FACT));
+        }
+        if !adds.is_empty() {
+            d.info(
+                codes::PRIVILEGED_CAPS,
+                "privileged already grants every capability in the host's bounding set; `capabilities` adds nothing",
+                Some(cx.service.field("capabilities")),
+            );
+        }
+    } else {
+        base_defaults(cx, d, &bounding, &mut set);
+        for (name, field) in &adds {
+            match name {
+                CapName::All => bounding.iter().for_each(|c| {
+                    set.insert(c.clone(), Source::input(field.clone()));
+                }),
+                CapName::One(c) => {
+                    set.insert(c.clone(), Source::input(field.clone()));
+                }
+            }
+        }
+    }
+    if drops.iter().any(|(n, _)| *n == CapName::All) {
+        // Docker: dropping ALL clears the base set; explicitly requested ones come back.
+        set.clear();
+        if !spec.privileged {
+            for (name, field) in &adds {
+                if let CapName::One(c) = name {
+                    set.insert(c.clone(), Source::input(field.clone()));
+                }
+            }
+        }
+    }
+    for (name, _) in &drops {
+        if let CapName::One(c) = name {
+            set.remove(c);
+        }
+    }
+
+    d.process.capabilities = set.keys().cloned().collect();
+    for (c, source) in set {
+        d.record(format!("process.capabilities.{c}"), source);
+    }
+    d.process.no_new_privileges = !spec.privileged && spec.capabilities.is_empty();
+    let nnp_source = if spec.privileged {
+        "privileged"
+    } else {
+        "capabilities"
+    };
+    d.record(
+        "process.noNewPrivileges",
+        Source::input(cx.service.field(nnp_source)),
+    );
     Ok(())
+}
+
+fn parse_list(names: &[String], field: &str) -> Result<Vec<(CapName, String)>> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let f = format!("{field}[{i}]");
+            parse_name(n, &f).map(|c| (c, f))
+        })
+        .collect()
+}
+
+/// The 14 defaults the host can grant; one warning lists those it cannot.
+fn base_defaults(
+    cx: &Inputs<'_>,
+    d: &mut Draft,
+    bounding: &[String],
+    set: &mut BTreeMap<String, Source>,
+) {
+    let (grantable, missing): (Vec<&str>, Vec<&str>) = DEFAULT_CAPABILITIES
+        .iter()
+        .partition(|c| bounding.iter().any(|b| b == *c));
+    for c in grantable {
+        set.insert(c.to_string(), Source::default("default_capabilities"));
+    }
+    if !missing.is_empty() {
+        d.warn(
+            DEFAULT_CAPS_UNAVAILABLE,
+            format!(
+                "the host's bounding capability set lacks {}; left out of the defaults",
+                missing.join(", ")
+            ),
+            Some(cx.service.field("capabilities")),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::passes::defaults::fixture::{fixture, Fixture};
+    use crate::trace::Severity;
+
+    /// The CI host's bounding set: every capability but CAP_SYS_RESOURCE.
+    fn ci_host(body: &str) -> Fixture {
+        let mut f = fixture(body);
+        f.snapshot.bounding_capabilities = ALL_41
+            .iter()
+            .filter(|c| **c != "CAP_SYS_RESOURCE")
+            .map(|c| c.to_string())
+            .collect();
+        f
+    }
+
+    const ALL_41: [&str; 41] = [
+        "CAP_AUDIT_CONTROL",
+        "CAP_AUDIT_READ",
+        "CAP_AUDIT_WRITE",
+        "CAP_BLOCK_SUSPEND",
+        "CAP_BPF",
+        "CAP_CHECKPOINT_RESTORE",
+        "CAP_CHOWN",
+        "CAP_DAC_OVERRIDE",
+        "CAP_DAC_READ_SEARCH",
+        "CAP_FOWNER",
+        "CAP_FSETID",
+        "CAP_IPC_LOCK",
+        "CAP_IPC_OWNER",
+        "CAP_KILL",
+        "CAP_LEASE",
+        "CAP_LINUX_IMMUTABLE",
+        "CAP_MAC_ADMIN",
+        "CAP_MAC_OVERRIDE",
+        "CAP_MKNOD",
+        "CAP_NET_ADMIN",
+        "CAP_NET_BIND_SERVICE",
+        "CAP_NET_BROADCAST",
+        "CAP_NET_RAW",
+        "CAP_PERFMON",
+        "CAP_SETFCAP",
+        "CAP_SETGID",
+        "CAP_SETPCAP",
+        "CAP_SETUID",
+        "CAP_SYSLOG",
+        "CAP_SYS_ADMIN",
+        "CAP_SYS_BOOT",
+        "CAP_SYS_CHROOT",
+        "CAP_SYS_MODULE",
+        "CAP_SYS_NICE",
+        "CAP_SYS_PACCT",
+        "CAP_SYS_PTRACE",
+        "CAP_SYS_RAWIO",
+        "CAP_SYS_RESOURCE",
+        "CAP_SYS_TIME",
+        "CAP_SYS_TTY_CONFIG",
+        "CAP_WAKE_ALARM",
+    ];
+
+    fn caps(f: &Fixture) -> Vec<String> {
+        f.run(apply)
+            .unwrap()
+            .process
+            .capabilities
+            .into_iter()
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_the_fourteen() {
+        let d = ci_host("").run(apply).unwrap();
+        let mut want: Vec<String> = DEFAULT_CAPABILITIES.iter().map(|c| c.to_string()).collect();
+        want.sort();
+        assert_eq!(d.process.capabilities.into_iter().collect::<Vec<_>>(), want);
+        assert!(d.process.no_new_privileges);
+        assert!(d.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn seed_bug_10_lowercase_cap_added_to_defaults() {
+        let got = caps(&ci_host("    capabilities: [net_admin, CAP_sys_ptrace]\n"));
+        assert_eq!(got.len(), 16);
+        assert!(
+            got.contains(&"CAP_NET_ADMIN".to_string())
+                && got.contains(&"CAP_SYS_PTRACE".to_string())
+        );
+        assert!(
+            !ci_host("    cap_add: [net_admin]\n")
+                .run(apply)
+                .unwrap()
+                .process
+                .no_new_privileges
+        );
+    }
+
+    #[test]
+    fn seed_bug_10_lowercase_cap_dropped() {
+        let got = caps(&ci_host("    cap_drop: [net_raw, CAP_MKNOD]\n"));
+        assert_eq!(got.len(), 12);
+        assert!(
+            !got.contains(&"CAP_NET_RAW".to_string()) && !got.contains(&"CAP_MKNOD".to_string())
+        );
+    }
+
+    #[test]
+    fn drop_all_then_add() {
+        assert_eq!(
+            caps(&ci_host(
+                "    cap_drop: [all]\n    capabilities: [NET_BIND_SERVICE]\n"
+            )),
+            ["CAP_NET_BIND_SERVICE"]
+        );
+        assert!(caps(&ci_host("    cap_drop: [ALL]\n")).is_empty());
+    }
+
+    #[test]
+    fn add_all_is_the_bounding_set() {
+        assert_eq!(caps(&ci_host("    capabilities: [ALL]\n")).len(), 40);
+    }
+
+    #[test]
+    fn unknown_name_is_error_naming_field() {
+        let err = ci_host("    capabilities: [CHOWN, cap_cap_sys_admin]\n")
+            .run(apply)
+            .unwrap_err();
+        assert_eq!(err.field(), Some("services.web.capabilities[1]"));
+        let err = ci_host("    cap_drop: [bogus]\n").run(apply).unwrap_err();
+        assert_eq!(err.field(), Some("services.web.cap_drop[0]"));
+    }
+
+    #[test]
+    fn ungrantable_request_is_error_naming_it() {
+        let err = ci_host("    capabilities: [sys_resource]\n")
+            .run(apply)
+            .unwrap_err();
+        assert_eq!(err.code(), "E_UNSATISFIABLE");
+        assert!(err.to_string().contains("CAP_SYS_RESOURCE"), "{err}");
+    }
+
+    #[test]
+    fn privileged_gets_the_host_bounding_set_only() {
+        let d = ci_host("    privileged: true\n").run(apply).unwrap();
+        assert_eq!(d.process.capabilities.len(), 40);
+        assert!(!d.process.capabilities.contains("CAP_SYS_RESOURCE"));
+        assert!(!d.process.no_new_privileges);
+        let d = ci_host("    privileged: true\n    capabilities: [NET_ADMIN]\n")
+            .run(apply)
+            .unwrap();
+        assert_eq!(d.diagnostics[0].code, codes::PRIVILEGED_CAPS);
+        assert_eq!(d.diagnostics[0].severity, Severity::Info);
+    }
+
+    #[test]
+    fn unknown_bounding_names_skipped_and_missing_defaults_warned() {
+        let mut f = fixture("");
+        f.snapshot.bounding_capabilities = vec!["CAP_CHOWN".into(), "CAP_FUTURE_THING".into()];
+        let d = f.run(apply).unwrap();
+        assert_eq!(
+            d.process.capabilities.iter().collect::<Vec<_>>(),
+            ["CAP_CHOWN"]
+        );
+        assert_eq!(d.diagnostics.len(), 1);
+        assert_eq!(d.diagnostics[0].code, DEFAULT_CAPS_UNAVAILABLE);
+        assert!(d.diagnostics[0].message.contains("CAP_KILL"));
+    }
 }

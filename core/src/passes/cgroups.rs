@@ -1,10 +1,229 @@
-//! Pass `cgroups`.
+//! Pass `cgroups`: `linux.cgroupsPath` (seed §4), computed only: rendering never creates a
+//! cgroup or moves a process (fixes seed §6 bug 8; the host adapter prepares the parent).
+//!
+//! The parent is chosen, first match wins:
+//! 1. the service's `cgroup_parent`;
+//! 2. the agent's `cgroup_parent` render option;
+//! 3. the nested leaf `<own_path>/containers`, when the agent is not at the cgroup root
+//!    (`snapshot.cgroup.own_path` is not `/`). On v2 a trailing `/init` is stripped first,
+//!    as the seed does: an agent that moved itself into `<scope>/init` (v2's
+//!    no-internal-processes rule) puts its containers in `<scope>/containers`, a sibling.
+//!    On v1 and hybrid, `own_path` is the memory controller's path and is used as is: v1 has
+//!    no no-internal-processes rule, so `<own_path>/containers` is a valid parent, and runc's
+//!    cgroupfs driver creates that same relative path in every v1 hierarchy it joins (on a
+//!    hybrid host whose other controllers sit at `/`, it simply creates the path there too);
+//! 4. no parent and no path when the agent may write the cgroup root (the runtime chooses);
+//! 5. otherwise an error naming the three ways out.
+//!
+//! Then `cgroupsPath = <parent without trailing '/'>/<container id display>` (cgroupfs form).
+//! An empty `cgroup_parent` counts as unset (seed). A parent with a `..` component or a `:`
+//! (systemd `slice:prefix:name` form, which a cgroupfs leaf cannot be appended to) is refused.
 
 use crate::draft::Draft;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::render::Inputs;
+use crate::snapshot::CgroupLayout;
+use crate::trace::Source;
 
 pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
-    let _ = (cx, d);
+    let Some((parent, source)) = parent(cx)? else {
+        d.cgroups_path = None;
+        return Ok(());
+    };
+    let path = format!(
+        "{}/{}",
+        parent.trim_end_matches('/'),
+        cx.options.container_id
+    );
+    d.cgroups_path = Some(path);
+    d.record("linux.cgroupsPath", source);
     Ok(())
+}
+
+/// The parent cgroup and where it came from; `None` leaves the choice to the runtime.
+fn parent(cx: &Inputs<'_>) -> Result<Option<(String, Source)>> {
+    let service_field = cx.service.field("cgroup_parent");
+    if let Some(p) = cx
+        .service
+        .spec
+        .cgroup_parent
+        .as_deref()
+        .filter(|p| !p.is_empty())
+    {
+        check_parent(p, &service_field)?;
+        return Ok(Some((p.to_string(), Source::input(service_field))));
+    }
+    if let Some(p) = cx
+        .options
+        .cgroup_parent
+        .as_deref()
+        .filter(|p| !p.is_empty())
+    {
+        check_parent(p, "options.cgroup_parent")?;
+        return Ok(Some((p.to_string(), Source::option("cgroup_parent"))));
+    }
+    let snap = cx.snapshot;
+    let cg = &snap.cgroup;
+    if snap.unreadable.contains_key("cgroup.own_path") {
+        return Err(snap.missing("cgroup.own_path", &service_field));
+    }
+    let own = cg.own_path.trim();
+    if !own.is_empty() && own != "/" {
+        let scope = match cg.layout {
+            CgroupLayout::V2 => own.strip_suffix("/init").unwrap_or(own),
+            CgroupLayout::V1 | CgroupLayout::Hybrid => own,
+        };
+        let leaf = format!("{}/containers", scope.trim_end_matches('/'));
+        return Ok(Some((leaf, Source::fact("cgroup.own_path"))));
+    }
+    if snap.unreadable.contains_key("cgroup.root_writable") {
+        return Err(snap.missing("cgroup.root_writable", &service_field));
+    }
+    if cg.root_writable {
+        return Ok(None);
+    }
+    Err(Error::unsatisfiable(
+        service_field.clone(),
+        format!(
+            "no writable cgroup parent for container {id}: the agent sits at the cgroup root and cannot write it; \
+             set {service_field}, pass the agent's cgroup parent option (cgroup_parent), \
+             or make the cgroup root writable for the agent",
+            id = cx.options.container_id,
+        ),
+    ))
+}
+
+fn check_parent(p: &str, field: &str) -> Result<()> {
+    if p.contains(':') || p.split('/').any(|c| c == "..") {
+        return Err(Error::invalid(
+            field,
+            "a cgroupfs path like /zlayer or /system.slice/zlayer.service/containers (no `..`, no systemd `slice:prefix:name` form)",
+            format!("{p:?}"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::passes::resources::fixture::{err_text, web, Fixture};
+
+    fn path(f: &Fixture) -> Option<String> {
+        f.draft(apply).unwrap().cgroups_path
+    }
+
+    fn source(f: &Fixture) -> Option<Source> {
+        f.draft(apply)
+            .unwrap()
+            .trace
+            .last_for("linux.cgroupsPath")
+            .map(|e| e.source.clone())
+    }
+
+    /// Agent at the root of a v2 host whose root it cannot write.
+    fn at_root(body: &str) -> Fixture {
+        let mut f = web(body);
+        f.snapshot.cgroup.own_path = "/".into();
+        f
+    }
+
+    #[test]
+    fn service_parent_wins() {
+        let mut f = at_root("cgroup_parent: /zlayer/");
+        f.options.cgroup_parent = Some("/agent".into());
+        f.snapshot.cgroup.own_path = "/process_api/abc".into();
+        assert_eq!(path(&f).as_deref(), Some("/zlayer/web-rep-0"));
+        assert_eq!(
+            source(&f),
+            Some(Source::input("services.web.cgroup_parent"))
+        );
+    }
+
+    #[test]
+    fn option_parent_next() {
+        let mut f = at_root("");
+        f.options.cgroup_parent = Some("/agent".into());
+        f.options.container_id.replica = 3;
+        f.snapshot.cgroup.own_path = "/process_api/abc".into();
+        assert_eq!(path(&f).as_deref(), Some("/agent/web-rep-3"));
+        assert_eq!(source(&f), Some(Source::option("cgroup_parent")));
+        // an empty service value counts as unset
+        let mut f = at_root("cgroup_parent: \"\"");
+        f.options.cgroup_parent = Some("/".into());
+        assert_eq!(path(&f).as_deref(), Some("/web-rep-0"));
+    }
+
+    #[test]
+    fn nested_leaf_from_own_path() {
+        let mut f = at_root("");
+        f.snapshot.cgroup.own_path = "/process_api/abc".into();
+        assert_eq!(
+            path(&f).as_deref(),
+            Some("/process_api/abc/containers/web-rep-0")
+        );
+        assert_eq!(source(&f), Some(Source::fact("cgroup.own_path")));
+        // v2: an agent already in <scope>/init puts containers beside it
+        f.snapshot.cgroup.own_path = "/system.slice/zlayer.service/init".into();
+        assert_eq!(
+            path(&f).as_deref(),
+            Some("/system.slice/zlayer.service/containers/web-rep-0")
+        );
+        // v1/hybrid: the memory controller's path, used as is
+        f.snapshot.cgroup.layout = CgroupLayout::Hybrid;
+        assert_eq!(
+            path(&f).as_deref(),
+            Some("/system.slice/zlayer.service/init/containers/web-rep-0")
+        );
+    }
+
+    #[test]
+    fn root_writable_leaves_path_unset() {
+        let mut f = at_root("");
+        f.snapshot.cgroup.root_writable = true;
+        let d = f.draft(apply).unwrap();
+        assert_eq!(d.cgroups_path, None);
+        assert!(d.trace.last_for("linux.cgroupsPath").is_none());
+    }
+
+    #[test]
+    fn neither_is_an_error_naming_three_fixes() {
+        let e = err_text(at_root("").draft(apply));
+        assert!(
+            e.starts_with(
+                "services.web.cgroup_parent: no writable cgroup parent for container web-rep-0"
+            ),
+            "{e}"
+        );
+        assert!(e.contains("set services.web.cgroup_parent"), "{e}");
+        assert!(e.contains("cgroup parent option"), "{e}");
+        assert!(e.contains("make the cgroup root writable"), "{e}");
+        // an empty own_path (not nested) is the same case
+        let mut f = at_root("");
+        f.snapshot.cgroup.own_path.clear();
+        assert!(err_text(f.draft(apply)).contains("no writable cgroup parent"));
+    }
+
+    #[test]
+    fn bad_parents_are_refused() {
+        let e = err_text(at_root("cgroup_parent: \"system.slice:zlayer:x\"").draft(apply));
+        assert!(
+            e.starts_with("services.web.cgroup_parent: expected a cgroupfs path"),
+            "{e}"
+        );
+        let mut f = at_root("");
+        f.options.cgroup_parent = Some("/a/../b".into());
+        assert!(
+            err_text(f.draft(apply)).starts_with("options.cgroup_parent: expected a cgroupfs path")
+        );
+    }
+
+    #[test]
+    fn unreadable_own_path_is_a_missing_fact() {
+        let mut f = at_root("");
+        f.snapshot
+            .unreadable
+            .insert("cgroup.own_path".into(), "no /proc/self/cgroup".into());
+        assert!(err_text(f.draft(apply)).contains("needs host fact `cgroup.own_path`"));
+    }
 }

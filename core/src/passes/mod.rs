@@ -3,6 +3,7 @@
 
 pub mod capabilities;
 pub mod cgroups;
+pub mod defaults;
 pub mod devices;
 pub mod env;
 pub mod hooks;
@@ -11,3 +12,4 @@ pub mod namespaces;
 pub mod paths;
 pub mod process;
 pub mod resources;
+pub mod user;

@@ -1,10 +1,341 @@
-//! Pass `namespaces`.
+//! Pass `namespaces`: `linux.namespaces` and, rootless, `linux.uidMappings`/`gidMappings`
+//! (seed §1.5 step 10).
+//!
+//! - Always pid, ipc, uts, mount. UTS is kept in host-network mode, as the seed does, so the
+//!   hostname stays the container's own.
+//! - network, unless the agent's option or the service asks for the host network.
+//! - rootless (agent euid != 0): user and cgroup too, and id maps:
+//!   container 0 -> the agent's euid/egid (size 1), container 1.. -> the first subuid/subgid
+//!   range of the agent's user. That is exactly what runc needs for rootless (host-facts,
+//!   host 2). Rootful containers share the host cgroup namespace, as the seed.
+//!
+//! Fixes seed §6 bug 7: an image user (uid, gid or an additional gid) outside the mapped range
+//! is an error here, naming the field it came from, instead of a container that fails to start.
+//! A subid file the probe could not read is a missing fact, never "no range".
+
+use oci_spec::runtime::{LinuxIdMapping, LinuxIdMappingBuilder, LinuxNamespaceType};
 
 use crate::draft::Draft;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::render::Inputs;
+use crate::snapshot::{Snapshot, SubIdRange};
+use crate::trace::Source;
 
 pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
-    let _ = (cx, d);
+    let defaults = Source::default("default_namespaces");
+    for (typ, name) in [
+        (LinuxNamespaceType::Pid, "pid"),
+        (LinuxNamespaceType::Ipc, "ipc"),
+        (LinuxNamespaceType::Uts, "uts"),
+        (LinuxNamespaceType::Mount, "mount"),
+    ] {
+        add(d, typ, name, defaults.clone());
+    }
+    if !(cx.options.host_network || cx.service.host_network()) {
+        add(d, LinuxNamespaceType::Network, "network", defaults);
+    }
+    if cx.snapshot.rootless() {
+        let why = Source::fact("user.euid");
+        add(d, LinuxNamespaceType::User, "user", why.clone());
+        add(d, LinuxNamespaceType::Cgroup, "cgroup", why);
+        id_mappings(cx, d)?;
+    }
     Ok(())
+}
+
+fn add(d: &mut Draft, typ: LinuxNamespaceType, name: &str, source: Source) {
+    if !d.namespaces.contains(&typ) {
+        d.namespaces.push(typ);
+    }
+    d.record(format!("linux.namespaces.{name}"), source);
+}
+
+/// Which ids the container gets: uids or gids.
+#[derive(Clone, Copy)]
+enum IdKind {
+    Uid,
+    Gid,
+}
+
+impl IdKind {
+    fn fact(self) -> &'static str {
+        match self {
+            IdKind::Uid => "subuid",
+            IdKind::Gid => "subgid",
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            IdKind::Uid => "uid",
+            IdKind::Gid => "gid",
+        }
+    }
+    fn ranges(self, s: &Snapshot) -> &[SubIdRange] {
+        match self {
+            IdKind::Uid => &s.subuid,
+            IdKind::Gid => &s.subgid,
+        }
+    }
+    fn agent_id(self, s: &Snapshot) -> u32 {
+        match self {
+            IdKind::Uid => s.user.euid,
+            IdKind::Gid => s.user.egid,
+        }
+    }
+}
+
+fn id_mappings(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
+    let uid_field = user_field(d, "process.user.uid");
+    let gid_field = user_field(d, "process.user.gid");
+    let uids = mappings(cx.snapshot, IdKind::Uid, &uid_field)?;
+    let gids = mappings(cx.snapshot, IdKind::Gid, &gid_field)?;
+    check_mapped(cx.snapshot, IdKind::Uid, d.process.uid, &uids, &uid_field)?;
+    check_mapped(cx.snapshot, IdKind::Gid, d.process.gid, &gids, &gid_field)?;
+    let extra_field = user_field(d, "process.user.additionalGids");
+    for gid in &d.process.additional_gids {
+        check_mapped(cx.snapshot, IdKind::Gid, *gid, &gids, &extra_field)?;
+    }
+    d.uid_mappings = uids;
+    d.gid_mappings = gids;
+    d.record("linux.uidMappings", Source::fact("subuid"));
+    d.record("linux.gidMappings", Source::fact("subgid"));
+    Ok(())
+}
+
+/// Container 0 -> agent id, then container 1.. -> the first subordinate range (if any).
+fn mappings(snap: &Snapshot, kind: IdKind, field: &str) -> Result<Vec<LinuxIdMapping>> {
+    let mut maps = vec![id_map(0, kind.agent_id(snap), 1)?];
+    match kind.ranges(snap).first() {
+        Some(r) if r.count > 0 => maps.push(id_map(1, r.start, r.count)?),
+        // The probe tried and failed: the range may well exist. Do not guess.
+        _ if snap.unreadable.contains_key(kind.fact()) => {
+            return Err(snap.missing(kind.fact(), field))
+        }
+        // No range for the agent's user: only container id 0 exists.
+        _ => {}
+    }
+    Ok(maps)
+}
+
+fn id_map(container_id: u32, host_id: u32, size: u32) -> Result<LinuxIdMapping> {
+    Ok(LinuxIdMappingBuilder::default()
+        .container_id(container_id)
+        .host_id(host_id)
+        .size(size)
+        .build()?)
+}
+
+fn check_mapped(
+    snap: &Snapshot,
+    kind: IdKind,
+    id: u32,
+    maps: &[LinuxIdMapping],
+    field: &str,
+) -> Result<()> {
+    let covered = maps.iter().any(|m| {
+        let start = u64::from(m.container_id());
+        (start..start + u64::from(m.size())).contains(&u64::from(id))
+    });
+    if covered {
+        return Ok(());
+    }
+    let mapped = maps
+        .iter()
+        .map(|m| match m.size() {
+            1 => m.container_id().to_string(),
+            n => format!(
+                "{}-{}",
+                m.container_id(),
+                u64::from(m.container_id()) + u64::from(n) - 1
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let user = snap
+        .user
+        .name
+        .clone()
+        .unwrap_or_else(|| kind.agent_id(snap).to_string());
+    Err(Error::unsatisfiable(
+        field,
+        format!(
+            "the container runs as {name} {id}, but this rootless agent (euid {euid}) maps only container {name}s {mapped}; \
+             give user {user} a range of at least {need} ids in /etc/{fact} and re-probe, or run the image as a mapped {name}",
+            name = kind.name(),
+            euid = snap.user.euid,
+            need = u64::from(id),
+            fact = kind.fact(),
+        ),
+    ))
+}
+
+/// The input field the process user came from, for error messages: the field the `process`
+/// pass recorded for `target` (a service field, or `image.User`), else `target` itself.
+fn user_field(d: &Draft, target: &str) -> String {
+    let recorded = d
+        .trace
+        .last_for(target)
+        .or_else(|| d.trace.last_for("process.user"));
+    match recorded.map(|e| &e.source) {
+        Some(Source::Input { field }) => field.clone(),
+        Some(Source::Image { field }) => format!("image.{field}"),
+        _ => target.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::passes::resources::fixture::{err_text, web};
+    use crate::snapshot::SubIdRange;
+
+    fn names(d: &Draft) -> Vec<LinuxNamespaceType> {
+        d.namespaces.clone()
+    }
+
+    fn range(start: u32, count: u32) -> Vec<SubIdRange> {
+        vec![SubIdRange {
+            owner: "alice".into(),
+            start,
+            count,
+        }]
+    }
+
+    /// A rootless agent (uid 1000) with the usual 65536-id ranges.
+    fn rootless(body: &str) -> crate::passes::resources::fixture::Fixture {
+        let mut f = web(body);
+        f.snapshot.user.euid = 1000;
+        f.snapshot.user.egid = 1001;
+        f.snapshot.user.name = Some("alice".into());
+        f.snapshot.subuid = range(100_000, 65_536);
+        f.snapshot.subgid = range(200_000, 65_536);
+        f
+    }
+
+    fn map(d: &[LinuxIdMapping]) -> Vec<(u32, u32, u32)> {
+        d.iter()
+            .map(|m| (m.container_id(), m.host_id(), m.size()))
+            .collect()
+    }
+
+    #[test]
+    fn rootful_defaults_include_network_not_user() {
+        use LinuxNamespaceType::*;
+        let d = web("").draft(apply).unwrap();
+        assert_eq!(names(&d), vec![Pid, Ipc, Uts, Mount, Network]);
+        assert!(d.uid_mappings.is_empty());
+        assert_eq!(
+            d.trace
+                .last_for("linux.namespaces.network")
+                .map(|e| &e.source),
+            Some(&Source::default("default_namespaces"))
+        );
+    }
+
+    #[test]
+    fn host_network_from_service_or_option() {
+        use LinuxNamespaceType::*;
+        for body in ["host_network: true", "network_mode: host"] {
+            let d = web(body).draft(apply).unwrap();
+            assert_eq!(names(&d), vec![Pid, Ipc, Uts, Mount], "{body}");
+        }
+        let mut f = web("");
+        f.options.host_network = true;
+        assert!(!f.draft(apply).unwrap().namespaces.contains(&Network));
+    }
+
+    #[test]
+    fn rootless_adds_user_cgroup_and_maps() {
+        use LinuxNamespaceType::*;
+        let d = rootless("").draft(apply).unwrap();
+        assert_eq!(names(&d), vec![Pid, Ipc, Uts, Mount, Network, User, Cgroup]);
+        assert_eq!(
+            map(&d.uid_mappings),
+            vec![(0, 1000, 1), (1, 100_000, 65_536)]
+        );
+        assert_eq!(
+            map(&d.gid_mappings),
+            vec![(0, 1001, 1), (1, 200_000, 65_536)]
+        );
+        assert_eq!(
+            d.trace.last_for("linux.namespaces.user").map(|e| &e.source),
+            Some(&Source::fact("user.euid"))
+        );
+        assert_eq!(
+            d.trace.last_for("linux.uidMappings").map(|e| &e.source),
+            Some(&Source::fact("subuid"))
+        );
+    }
+
+    #[test]
+    fn rootless_user_inside_range_is_fine() {
+        let f = rootless("");
+        let mut d = Draft::default();
+        d.process.uid = 65_536; // the last mapped id
+        d.process.gid = 101;
+        f.run(apply, &mut d).unwrap();
+    }
+
+    #[test]
+    fn seed_bug_7_user_outside_subuid_range() {
+        let f = rootless("");
+        let mut d = Draft::default();
+        d.process.uid = 70_000;
+        d.record("process.user.uid", Source::image("User"));
+        let e = err_text(f.run(apply, &mut d).map(|_| d));
+        assert!(
+            e.starts_with("image.User: the container runs as uid 70000"),
+            "{e}"
+        );
+        assert!(e.contains("maps only container uids 0 and 1-65536"), "{e}");
+        assert!(
+            e.contains("give user alice a range of at least 70000 ids in /etc/subuid"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn seed_bug_7_no_subuid_maps_only_root() {
+        let mut f = rootless("");
+        f.snapshot.subuid.clear();
+        f.snapshot.subgid.clear();
+        let d = f.draft(apply).unwrap();
+        assert_eq!(map(&d.uid_mappings), vec![(0, 1000, 1)]);
+        // ... so any other user is refused up front.
+        let mut d = Draft::default();
+        d.process.uid = 1;
+        let e = err_text(f.run(apply, &mut d).map(|_| d));
+        assert!(
+            e.starts_with("process.user.uid: the container runs as uid 1"),
+            "{e}"
+        );
+        assert!(e.contains("maps only container uids 0;"), "{e}");
+    }
+
+    #[test]
+    fn gid_and_additional_gids_are_checked() {
+        let f = rootless("");
+        let mut d = Draft::default();
+        d.process.gid = 70_000;
+        assert!(err_text(f.run(apply, &mut d).map(|_| d)).contains("runs as gid 70000"));
+        let mut d = Draft::default();
+        d.process.additional_gids = vec![5, 100_000];
+        let e = err_text(f.run(apply, &mut d).map(|_| d));
+        assert!(
+            e.starts_with("process.user.additionalGids: the container runs as gid 100000"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn unreadable_subuid_is_a_missing_fact() {
+        let mut f = rootless("");
+        f.snapshot.subuid.clear();
+        f.snapshot
+            .unreadable
+            .insert("subuid".into(), "permission denied".into());
+        let e = err_text(f.draft(apply));
+        assert!(e.contains("needs host fact `subuid`"), "{e}");
+        assert!(e.contains("permission denied"), "{e}");
+    }
 }

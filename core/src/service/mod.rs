@@ -1,11 +1,20 @@
 //! ZLayer's ServiceSpec format: a DeploymentSpec (`version`, `deployment`, `services`) or a
 //! bare ServiceSpec, in YAML or JSON. Unknown keys are errors naming the key and its place.
 
+mod duration;
 mod parse;
+mod runtime;
+mod schedule;
+#[cfg(test)]
+mod tests;
 mod types;
+mod validate;
 
+pub use duration::{parse_duration, HumanDuration};
 pub use parse::{parse_service_file, ServiceFile};
 pub(crate) use parse::{read_value as read_value_pub, typed as typed_pub};
+pub use runtime::*;
+pub use schedule::*;
 pub use types::*;
 
 /// One service chosen from a file, with the field-path prefix its errors use.
@@ -32,6 +41,7 @@ impl Service {
 
     /// Whether the container shares the host network (either spelling in the file).
     pub fn host_network(&self) -> bool {
-        self.spec.host_network.unwrap_or(false) || matches!(self.spec.network_mode, Some(NetworkMode::Host))
+        self.spec.host_network.unwrap_or(false)
+            || matches!(self.spec.network_mode, Some(NetworkMode::Host))
     }
 }

@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
 
-
 use super::types::{DeploymentSpec, ServiceSpec};
 use super::Service;
 use crate::error::{Error, Result};
@@ -18,7 +17,8 @@ use crate::snapshot::display_path;
 #[derive(Debug, Clone, PartialEq)]
 pub enum ServiceFile {
     Deployment(DeploymentSpec),
-    Bare(ServiceSpec),
+    /// Boxed: a ServiceSpec is large and a deployment holds its own in a map.
+    Bare(Box<ServiceSpec>),
 }
 
 /// Read text as YAML (JSON is YAML) into a JSON value.
@@ -34,12 +34,20 @@ pub(crate) fn read_value(file: &str, text: &str) -> Result<serde_json::Value> {
     serde_saphyr::from_str::<serde_json::Value>(text).map_err(|e| Error::Parse {
         file: file.to_string(),
         field: "(top level)".into(),
-        message: format!("invalid YAML: {e}"),
+        // serde-saphyr's text ends with a hint about its own API; our users need the fact.
+        message: format!("invalid YAML: {e}").replace(
+            "multiple YAML documents detected; use from_str_multiple or from_str_multiple_with_options",
+            "a second YAML document (`---`) starts here; a service file holds exactly one",
+        ),
     })
 }
 
 /// Deserialize a JSON value into `T`, naming the failing path; `prefix` is prepended.
-pub(crate) fn typed<T: DeserializeOwned>(file: &str, prefix: &str, value: serde_json::Value) -> Result<T> {
+pub(crate) fn typed<T: DeserializeOwned>(
+    file: &str,
+    prefix: &str,
+    value: serde_json::Value,
+) -> Result<T> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let inner = display_path(&e.path().to_string());
         let field = match (prefix.is_empty(), inner.as_str()) {
@@ -47,12 +55,30 @@ pub(crate) fn typed<T: DeserializeOwned>(file: &str, prefix: &str, value: serde_
             (false, "(top level)") => prefix.to_string(),
             (false, _) => format!("{prefix}.{inner}"),
         };
+        let message = e.into_inner().to_string();
         Error::Parse {
             file: file.to_string(),
-            field,
-            message: e.into_inner().to_string(),
+            field: with_unknown_key(field, &message),
+            message,
         }
     })
+}
+
+/// serde_path_to_error's path already ends in an unknown key for plain structs, but stops at
+/// the enum for internally tagged ones (`health.check`, `storage[0]`, `scale`), because serde
+/// buffers those. Append the key from serde's message so every unknown key reads the same:
+/// `services.web.health.check.path`.
+fn with_unknown_key(field: String, message: &str) -> String {
+    let key = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next());
+    match key {
+        Some(key) if field == "(top level)" => key.to_string(),
+        Some(key) if !field.ends_with(&format!(".{key}")) && field != key => {
+            format!("{field}.{key}")
+        }
+        _ => field,
+    }
 }
 
 /// Parse a service file. A document with a top-level `services` or `deployment` key is a
@@ -61,12 +87,14 @@ pub fn parse_service_file(file: &str, text: &str) -> Result<ServiceFile> {
     let value = read_value(file, text)?;
     let is_deployment = value
         .as_object()
-        .map(|m| m.contains_key("services") || m.contains_key("deployment") || m.contains_key("version"))
+        .map(|m| {
+            m.contains_key("services") || m.contains_key("deployment") || m.contains_key("version")
+        })
         .unwrap_or(false);
     let parsed = if is_deployment {
         ServiceFile::Deployment(typed(file, "", value)?)
     } else {
-        ServiceFile::Bare(typed(file, "", value)?)
+        ServiceFile::Bare(Box::new(typed(file, "", value)?))
     };
     parsed.validate(file)?;
     Ok(parsed)
@@ -88,12 +116,14 @@ impl ServiceFile {
             ServiceFile::Bare(spec) => Ok(Service {
                 name: name.unwrap_or("service").to_string(),
                 prefix: String::new(),
-                spec: spec.clone(),
+                spec: (**spec).clone(),
             }),
             ServiceFile::Deployment(d) => {
                 let pick = match name {
                     Some(n) => n.to_string(),
-                    None if d.services.len() == 1 => d.services.keys().next().cloned().unwrap_or_default(),
+                    None if d.services.len() == 1 => {
+                        d.services.keys().next().cloned().unwrap_or_default()
+                    }
                     None => {
                         return Err(Error::invalid(
                             "services",
@@ -105,7 +135,10 @@ impl ServiceFile {
                 let spec = d.services.get(&pick).ok_or_else(|| {
                     Error::invalid(
                         format!("services.{pick}"),
-                        format!("one of the services in the file: {}", names_list(&d.services)),
+                        format!(
+                            "one of the services in the file: {}",
+                            names_list(&d.services)
+                        ),
                         format!("`{pick}`, which is not there"),
                     )
                 })?;
@@ -130,6 +163,8 @@ fn names_list<V>(m: &BTreeMap<String, V>) -> String {
     if m.is_empty() {
         return "(none)".to_string();
     }
-    m.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+    m.keys()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
-

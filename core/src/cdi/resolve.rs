@@ -1,0 +1,186 @@
+//! The CDI registry built from the snapshot's files, and device lookup with the CDI
+//! library's precedence: a later directory in `snapshot.cdi.dirs` (higher priority) wins;
+//! the same `kind=device` declared by two files of the same directory is an error naming
+//! both files.
+
+use super::spec::{cdi_err, declared_kind, parse_spec, CdiDevice, CdiSpec};
+use crate::error::{Error, Result};
+use crate::snapshot::{CdiFacts, Snapshot};
+
+/// A spec file that parsed and validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedSpec {
+    pub file: String,
+    /// Index of the file's directory in `snapshot.cdi.dirs` (higher wins).
+    pub priority: usize,
+    pub spec: CdiSpec,
+}
+
+/// A spec file that did not parse or validate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrokenSpec {
+    pub file: String,
+    /// The `kind` it declares, if that much could be read.
+    pub kind: Option<String>,
+    pub error: Error,
+}
+
+/// All CDI spec files of a snapshot, parsed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Registry {
+    pub specs: Vec<LoadedSpec>,
+    pub broken: Vec<BrokenSpec>,
+    /// Directories searched, lowest priority first (for messages).
+    pub dirs: Vec<String>,
+}
+
+/// One device chosen for injection, with the spec that declares it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Selected<'r> {
+    pub file: &'r str,
+    pub spec: &'r CdiSpec,
+    pub device: &'r CdiDevice,
+}
+
+/// Whether the CDI library would read this file (it only reads these extensions).
+fn is_spec_file(path: &str) -> bool {
+    [".json", ".yaml", ".yml"]
+        .iter()
+        .any(|ext| path.ends_with(ext))
+}
+
+impl Registry {
+    /// Parse every spec file in `facts`. Broken files are kept aside, not fatal: whether they
+    /// matter depends on the kind a render asks for.
+    pub fn from_facts(facts: &CdiFacts) -> Registry {
+        let mut reg = Registry {
+            dirs: facts.dirs.clone(),
+            ..Registry::default()
+        };
+        for f in facts.files.iter().filter(|f| is_spec_file(&f.path)) {
+            // A file from a directory the snapshot does not list gets the lowest priority.
+            let priority = facts.dirs.iter().position(|d| *d == f.dir).unwrap_or(0);
+            match parse_spec(&f.path, &f.text) {
+                Ok(spec) => reg.specs.push(LoadedSpec {
+                    file: f.path.clone(),
+                    priority,
+                    spec,
+                }),
+                Err(error) => reg.broken.push(BrokenSpec {
+                    file: f.path.clone(),
+                    kind: declared_kind(&f.path, &f.text),
+                    error,
+                }),
+            }
+        }
+        reg
+    }
+
+    /// Build from a snapshot.
+    pub fn from_snapshot(snapshot: &Snapshot) -> Registry {
+        Registry::from_facts(&snapshot.cdi)
+    }
+
+    /// Whether any valid file declares `kind`.
+    pub fn has_kind(&self, kind: &str) -> bool {
+        self.specs.iter().any(|s| s.spec.kind == kind)
+    }
+
+    /// Device names declared for `kind`, sorted and without duplicates.
+    pub fn device_names(&self, kind: &str) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .specs
+            .iter()
+            .filter(|s| s.spec.kind == kind)
+            .flat_map(|s| s.spec.devices.iter().map(|d| d.name.clone()))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// The device `kind=name` with precedence applied; `Ok(None)` if nobody declares it.
+    pub fn device(&self, kind: &str, name: &str) -> Result<Option<Selected<'_>>> {
+        let mut best: Option<(&LoadedSpec, &CdiDevice)> = None;
+        for s in self.specs.iter().filter(|s| s.spec.kind == kind) {
+            let Some(dev) = s.spec.devices.iter().find(|d| d.name == name) else {
+                continue;
+            };
+            match best {
+                Some((b, _)) if b.priority > s.priority => {}
+                Some((b, _)) if b.priority == s.priority => {
+                    return Err(cdi_err(
+                        &s.file,
+                        format!(
+                            "device `{kind}={name}` is also declared by {} in the same directory; remove one of the two files",
+                            b.file
+                        ),
+                    ))
+                }
+                _ => best = Some((s, dev)),
+            }
+        }
+        Ok(best.map(|(s, device)| Selected {
+            file: &s.file,
+            spec: &s.spec,
+            device,
+        }))
+    }
+
+    /// Broken files that may concern `kind`: those declaring it, and those whose kind could
+    /// not be read at all.
+    pub fn broken_for<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a BrokenSpec> + 'a {
+        self.broken
+            .iter()
+            .filter(move |b| b.kind.as_deref().is_none_or(|k| k == kind))
+    }
+}
+
+/// Why CDI could not serve a request (lazy mode falls back; strict mode fails).
+pub type Unusable = String;
+
+/// Choose the devices for GPU indices `0..count` of `kind`:
+/// - a device named by the index (`"0"`), else
+/// - a device named by the UUID of the snapshot's NVIDIA GPU with that index, else
+/// - the spec's `all` device, used alone, when `count` is every GPU the snapshot knows.
+///
+/// Each chosen device appears once (two indices resolving to one device inject it once).
+pub fn select_for_indices<'r>(
+    reg: &'r Registry,
+    kind: &str,
+    count: u32,
+    snapshot: &Snapshot,
+    known_gpus: usize,
+) -> Result<std::result::Result<Vec<Selected<'r>>, Unusable>> {
+    let mut chosen: Vec<Selected<'r>> = Vec::new();
+    let mut missing = Vec::new();
+    for i in 0..count {
+        let by_index = reg.device(kind, &i.to_string())?;
+        let by_uuid = match (by_index, snapshot.nvidia_gpus.iter().find(|g| g.index == i)) {
+            (None, Some(gpu)) => reg.device(kind, &gpu.uuid)?,
+            _ => None,
+        };
+        match by_index.or(by_uuid) {
+            Some(sel) if !chosen.iter().any(|c| same(c, &sel)) => chosen.push(sel),
+            Some(_) => {}
+            None => missing.push(i.to_string()),
+        }
+    }
+    if missing.is_empty() {
+        return Ok(Ok(chosen));
+    }
+    if known_gpus > 0 && count as usize == known_gpus {
+        if let Some(all) = reg.device(kind, "all")? {
+            return Ok(Ok(vec![all]));
+        }
+    }
+    Ok(Err(format!(
+        "no CDI device for GPU index {} of kind {kind} (declared: {})",
+        missing.join(", "),
+        reg.device_names(kind).join(", ")
+    )))
+}
+
+fn same(a: &Selected<'_>, b: &Selected<'_>) -> bool {
+    a.file == b.file && a.device.name == b.device.name
+}

@@ -1,0 +1,125 @@
+//! Render from texts: one JSON-able request in, one JSON envelope out. This is the entry the
+//! wasm builds (browser and wasmtime), `ocigen render --format full` and the replay tests
+//! share, so "same inputs, same bytes" is checked on exactly one function.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::image::{Image, ImageConfig};
+use crate::options::RenderOptions;
+use crate::render::{render, Inputs};
+use crate::service::parse_service_file;
+use crate::snapshot::Snapshot;
+
+/// Everything a render needs, as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenderRequest {
+    /// Name of the service file, used in error messages (`web.yaml`).
+    #[serde(default = "default_file")]
+    pub service_file: String,
+    /// The service file's text (YAML or JSON; a DeploymentSpec or a bare ServiceSpec).
+    pub service_text: String,
+    /// Which service of the file; optional when it has one.
+    #[serde(default)]
+    pub service: Option<String>,
+    /// Snapshot JSON text.
+    pub snapshot_json: String,
+    /// Render options; default: replica 0 of the chosen service.
+    #[serde(default)]
+    pub options: Option<RenderOptions>,
+    /// Image config JSON (the whole blob or its `config` object).
+    #[serde(default)]
+    pub image_config: Option<String>,
+    /// The image's /etc/passwd text.
+    #[serde(default)]
+    pub passwd: Option<String>,
+    /// The image's /etc/group text.
+    #[serde(default)]
+    pub group: Option<String>,
+}
+
+fn default_file() -> String {
+    "service.yaml".to_string()
+}
+
+/// A structured error for JavaScript and JSON consumers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorInfo {
+    pub code: String,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl From<&Error> for ErrorInfo {
+    fn from(e: &Error) -> Self {
+        ErrorInfo {
+            code: e.code().to_string(),
+            message: e.to_string(),
+            field: e.field().map(str::to_string),
+        }
+    }
+}
+
+/// Render a request and return the envelope as canonical JSON:
+/// `{"ok": true, "config": {...}, "bundle_files": [...], "diagnostics": [...], "trace": {...}}`
+/// or `{"ok": false, "error": {"code", "message", "field"}}`.
+pub fn render_request_json(request_json: &str) -> String {
+    let request: Result<RenderRequest, Error> = serde_json::from_str(request_json).map_err(|e| Error::Parse {
+        file: "request".into(),
+        field: "(top level)".into(),
+        message: e.to_string(),
+    });
+    match request.and_then(|r| render_request_full(&r)) {
+        Ok(full) => full,
+        Err(e) => error_envelope(&e),
+    }
+}
+
+/// Render a typed request; the envelope (ok or error) as canonical JSON.
+pub fn render_request(request: &RenderRequest) -> String {
+    match render_request_full(request) {
+        Ok(full) => full,
+        Err(e) => error_envelope(&e),
+    }
+}
+
+/// The error envelope for `e`.
+pub fn error_envelope(e: &Error) -> String {
+    #[derive(Serialize)]
+    struct Failed {
+        ok: bool,
+        error: ErrorInfo,
+    }
+    crate::canonical::to_canonical_json(&Failed { ok: false, error: ErrorInfo::from(e) })
+}
+
+fn render_request_full(r: &RenderRequest) -> Result<String, Error> {
+    let file = parse_service_file(&r.service_file, &r.service_text)?;
+    let service = file.service(r.service.as_deref())?;
+    let snapshot = Snapshot::from_json("snapshot", &r.snapshot_json)?;
+    let options = r.options.clone().unwrap_or_else(|| RenderOptions::new(service.name.clone(), 0));
+    let image = match (&r.image_config, &r.passwd, &r.group) {
+        (None, None, None) => None,
+        (config, passwd, group) => Some(Image {
+            config: match config {
+                Some(text) => ImageConfig::from_json("image config", text)?,
+                None => ImageConfig::default(),
+            },
+            passwd: passwd.clone(),
+            group: group.clone(),
+        }),
+    };
+    let rendered = render(&Inputs {
+        service: &service,
+        image: image.as_ref(),
+        options: &options,
+        snapshot: &snapshot,
+    })?;
+    let mut v: serde_json::Value = serde_json::from_str(&rendered.to_full_json())
+        .map_err(|e| Error::Internal { message: e.to_string() })?;
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("ok".into(), serde_json::Value::Bool(true));
+    }
+    Ok(crate::canonical::to_canonical_json(&v))
+}

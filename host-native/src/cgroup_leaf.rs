@@ -1,0 +1,93 @@
+//! The cgroup v2 leaf migration (seed-behaviour.md §4 `ensure_daemon_leaf_and_container_parent`),
+//! as an explicit host function. Rendering never calls it: moving the calling process is a
+//! side effect an agent opts into, once, at start-up.
+//!
+//! cgroup v2's no-internal-processes rule forbids a cgroup with both processes and child
+//! cgroups that have controllers enabled; so the agent moves itself from its scope `S` into
+//! `S/init` and creates containers under `S/containers`.
+
+use std::fs;
+use std::io::Write;
+
+use ocigen_core::snapshot::CgroupLayout;
+
+use crate::error::{HostError, HostResult};
+use crate::probe::{parse_proc_cgroup, HostRoot};
+
+/// `S` with a trailing `/init` removed and `/containers` appended.
+pub fn container_parent_for(scope: &str) -> String {
+    let base = scope
+        .strip_suffix("/init")
+        .unwrap_or(scope)
+        .trim_end_matches('/');
+    format!("{base}/containers")
+}
+
+/// Move process `pid` (the agent: `std::process::id()`) into `<S>/init` and create
+/// `<S>/containers`, where `S` is its v2 cgroup from `/proc/<pid>/cgroup`. Idempotent: a
+/// process already in `<S>/init` only gets the `containers` directory.
+///
+/// Returns the container parent (`<S>/containers`), or `None` when there is nothing to do:
+/// the process sits at the v2 root, or the host's cgroup layout is not pure v2 (`layout`).
+/// Errors (unlike the seed, which returned None) say which step failed.
+pub fn ensure_daemon_leaf_and_container_parent(
+    host: &HostRoot,
+    layout: CgroupLayout,
+    pid: u32,
+) -> HostResult<Option<String>> {
+    if layout != CgroupLayout::V2 {
+        return Ok(None);
+    }
+    let proc_file = format!("/proc/{pid}/cgroup");
+    let text = host
+        .read(&proc_file)
+        .map_err(|e| HostError::io("read", host.path(&proc_file), e))?;
+    let Some(scope) = parse_proc_cgroup(&text)
+        .into_iter()
+        .find(|l| l.hierarchy == 0)
+        .map(|l| l.path)
+        .filter(|p| !p.is_empty() && p != "/")
+    else {
+        return Ok(None);
+    };
+    let cg = |p: &str| host.path(&format!("/sys/fs/cgroup{p}"));
+    let parent = container_parent_for(&scope);
+    if !scope.ends_with("/init") {
+        let leaf = format!("{}/init", scope.trim_end_matches('/'));
+        fs::create_dir_all(cg(&leaf)).map_err(|e| HostError::io("create cgroup", cg(&leaf), e))?;
+        let procs = cg(&format!("{leaf}/cgroup.procs"));
+        fs::OpenOptions::new()
+            .write(true)
+            .open(&procs)
+            .and_then(|mut f| f.write_all(format!("{pid}\n").as_bytes()))
+            .map_err(|e| HostError::io("move the process into", &procs, e))?;
+        // The kernel lists a member pid in cgroup.procs; anything else means the move failed.
+        let members = fs::read_to_string(&procs).map_err(|e| HostError::io("read", &procs, e))?;
+        if !members.lines().any(|l| l.trim() == pid.to_string()) {
+            return Err(HostError::Cgroup(format!(
+                "wrote pid {pid} to {} but it is not listed there afterwards",
+                procs.display()
+            )));
+        }
+    }
+    fs::create_dir_all(cg(&parent)).map_err(|e| HostError::io("create cgroup", cg(&parent), e))?;
+    Ok(Some(parent))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_parent_is_idempotent() {
+        assert_eq!(
+            container_parent_for("/system.slice/z.service"),
+            "/system.slice/z.service/containers"
+        );
+        assert_eq!(
+            container_parent_for("/system.slice/z.service/init"),
+            "/system.slice/z.service/containers"
+        );
+        assert_eq!(container_parent_for("/a/"), "/a/containers");
+    }
+}

@@ -1,0 +1,265 @@
+//! The built `ocigen` binary: exit codes, error texts, outputs.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ocigen");
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+fn fx(rel: &str) -> String {
+    fixtures().join(rel).to_string_lossy().into_owned()
+}
+
+fn ocigen(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+fn ocigen_stdin(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap()
+}
+
+/// The web fixture with its image files, rendered against a recorded snapshot.
+fn web_args(snapshot: &str) -> Vec<String> {
+    [
+        fx("services/web.yaml"),
+        "--probe".into(),
+        snapshot.to_string(),
+        "--image-config".into(),
+        fx("services/web.image.json"),
+        "--passwd".into(),
+        fx("services/web.passwd"),
+        "--group".into(),
+        fx("services/web.group"),
+    ]
+    .into()
+}
+
+#[test]
+fn render_web_fixture_prints_config_json() {
+    let snap = fx("snapshots/ci-hybrid-v1.json");
+    let mut args = vec!["render".to_string()];
+    args.extend(web_args(&snap));
+    let o = ocigen(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["hostname"], "web-rep-1");
+    assert_eq!(v["root"]["path"], "rootfs");
+}
+
+#[test]
+fn wrong_file_says_cannot_read() {
+    let o = ocigen(&[
+        "render",
+        "no-such-web.yaml",
+        "--probe",
+        &fx("snapshots/ci-hybrid-v1.json"),
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("ocigen: cannot read no-such-web.yaml: No such file"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn wrong_service_lists_the_names() {
+    let o = ocigen(&["requirements", &fx("services/web.yaml"), "--service", "wbe"]);
+    assert_eq!(code(&o), 1);
+    let e = stderr(&o);
+    assert!(e.contains("services.wbe") && e.contains("`web`"), "{e}");
+}
+
+#[test]
+fn bad_yaml_names_the_file_and_field() {
+    let o = ocigen_stdin(&["requirements", "-"], "image: [unclosed\n");
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).starts_with("ocigen: <stdin>: "),
+        "{}",
+        stderr(&o)
+    );
+    let o = ocigen_stdin(
+        &["requirements", "-"],
+        "version: v1\ndeployment: shop\nservices:\n  web:\n    image: {name: x}\n    resources: {memory: 12.5Q}\n",
+    );
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("services.web.resources.memory"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn missing_snapshot_fact_says_reprobe() {
+    // The web service reads $E:AGENT_REGION and binds /srv/www: a snapshot without those
+    // facts (recorded without --for) cannot render it.
+    let mut snap: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(fx("snapshots/ci-hybrid-v1.json")).unwrap())
+            .unwrap();
+    snap["paths"] = serde_json::json!({});
+    snap["env"] = serde_json::json!({});
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("old.json");
+    fs::write(&path, snap.to_string()).unwrap();
+    let mut args = vec!["render".to_string()];
+    args.extend(web_args(&path.to_string_lossy()));
+    let o = ocigen(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("AGENT_REGION") || e.contains("paths./srv/www"),
+        "{e}"
+    );
+    assert!(
+        e.contains("ocigen probe --for") && e.contains("old.json"),
+        "{e}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_has_examples() {
+    assert_eq!(code(&ocigen(&["render"])), 2);
+    assert_eq!(code(&ocigen(&["frobnicate"])), 2);
+    assert_eq!(code(&ocigen(&["render", "x.yaml", "--env", "NOEQUALS"])), 2);
+    for cmd in ["probe", "render", "bundle", "validate", "requirements"] {
+        let o = ocigen(&[cmd, "--help"]);
+        assert_eq!(code(&o), 0);
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains("Examples:"),
+            "{cmd} --help lacks examples"
+        );
+    }
+}
+
+#[test]
+fn requirements_json_lists_env_and_paths() {
+    let o = ocigen(&["requirements", &fx("services/web.yaml")]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["env_names"], serde_json::json!(["AGENT_REGION"]));
+    assert_eq!(v["host_paths"], serde_json::json!(["/srv/www"]));
+}
+
+#[test]
+fn probe_live_and_failed_probe() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("snap.json");
+    let o = ocigen(&[
+        "probe",
+        "--for",
+        &fx("services/web.yaml"),
+        "-o",
+        &out.to_string_lossy(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let snap =
+        ocigen_core::Snapshot::from_json("snap", &fs::read_to_string(&out).unwrap()).unwrap();
+    assert!(snap.paths.contains_key("/srv/www"));
+    assert!(snap.env.contains_key("AGENT_REGION"));
+    let o = ocigen(&[
+        "probe",
+        "--host-root",
+        &tmp.path().join("void").to_string_lossy(),
+    ]);
+    assert_eq!(code(&o), 3);
+    assert!(
+        stderr(&o).contains("host probe failed") || stderr(&o).contains("cannot read"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn validate_reports_fields() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("config.json");
+    fs::write(
+        &bad,
+        r#"{"ociVersion":"1.2.0","root":{"path":"rootfs"},"process":{"cwd":"rel","args":["sh"],"user":{"uid":0,"gid":0}},"mounts":[{"destination":"proc"}],"linux":{"namespaces":[{"type":"pid"},{"type":"pid"}]}}"#,
+    )
+    .unwrap();
+    let o = ocigen(&["validate", &bad.to_string_lossy()]);
+    assert_eq!(code(&o), 1);
+    let e = stderr(&o);
+    assert!(
+        e.contains("mounts[0].destination")
+            && e.contains("process.cwd")
+            && e.contains("namespaces[1]"),
+        "{e}"
+    );
+    let o = ocigen_stdin(&["validate", "-"], "not json");
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("<stdin>: (top level): invalid JSON"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn bundle_uses_the_canonical_rootfs_and_writes_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = tmp.path().join("image-rootfs");
+    fs::create_dir(&real).unwrap();
+    let link = tmp.path().join("rootfs-link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let out = tmp.path().join("bundle");
+    let mut args = vec!["bundle".to_string()];
+    args.extend(web_args(&fx("snapshots/ci-hybrid-v1.json")));
+    args.extend([
+        "--rootfs".into(),
+        link.to_string_lossy().into(),
+        "--out".into(),
+        out.to_string_lossy().into(),
+    ]);
+    let o = ocigen(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let config: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("config.json")).unwrap()).unwrap();
+    let canonical = fs::canonicalize(&real).unwrap();
+    assert_eq!(config["root"]["path"], canonical.to_string_lossy().as_ref());
+    // web.yaml sets dns: resolv.conf is written and mounted from the bundle.
+    let resolv = fs::read_to_string(out.join("resolv.conf")).unwrap();
+    assert!(resolv.contains("10.200.0.2"), "{resolv}");
+    let o = ocigen(&["validate", &out.join("config.json").to_string_lossy()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // A rootfs that does not exist is an input error naming it.
+    args.iter_mut()
+        .filter(|a| a.as_str() == link.to_string_lossy())
+        .for_each(|a| *a = "/no/rootfs".into());
+    let o = ocigen(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("/no/rootfs") && stderr(&o).contains("No such file"),
+        "{}",
+        stderr(&o)
+    );
+}

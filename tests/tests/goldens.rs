@@ -1,0 +1,49 @@
+//! Deterministic replay: every recorded snapshot x every example service renders to exactly
+//! its golden envelope (config.json, bundle files, diagnostics and provenance, or the error).
+
+use ocigen_core::{render_request, Snapshot};
+use ocigen_tests::{check_golden, golden_path, request, services, snapshots};
+
+#[test]
+fn matrix_matches_goldens() {
+    let services = services();
+    let snapshots = snapshots();
+    assert!(services.len() >= 12, "need at least 12 example services, have {}", services.len());
+    assert!(snapshots.len() >= 8, "need at least 8 example snapshots, have {}", snapshots.len());
+    let mut failures = Vec::new();
+    for snap in &snapshots {
+        for svc in &services {
+            let out = render_request(&request(svc, snap));
+            if let Some(f) = check_golden(&golden_path(svc, snap), &out) {
+                failures.push(f);
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} golden mismatches:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn rendering_twice_gives_identical_bytes() {
+    for snap in snapshots() {
+        for svc in services() {
+            let req = request(&svc, &snap);
+            assert_eq!(render_request(&req), render_request(&req), "{} on {}", svc.stem, snap.stem);
+        }
+    }
+}
+
+#[test]
+fn snapshots_load_and_are_canonical() {
+    for snap in snapshots() {
+        let parsed = Snapshot::from_json(&snap.stem, &snap.json).unwrap_or_else(|e| panic!("{}: {e}", snap.stem));
+        assert_eq!(parsed.to_json(), snap.json, "fixtures/snapshots/{}.json is not in canonical form", snap.stem);
+    }
+}
+
+#[test]
+fn snapshot_schema_file_is_current() {
+    let path = ocigen_tests::repo_root().join("core/snapshot.schema.json");
+    if let Some(f) = check_golden(&path, &Snapshot::json_schema()) {
+        panic!("{f}");
+    }
+}

@@ -1,0 +1,282 @@
+//! The JavaScript-facing calls, as plain Rust over text. The render itself is the core's
+//! [`ocigen_core::render_request`]: the same function the CLI, the golden tests and the C ABI
+//! use, so the browser shows exactly what the tests check. This file only splits the
+//! request into the three texts a page naturally has (service, snapshot, options).
+//!
+//! Every call returns a canonical JSON envelope, never a thrown string:
+//! `{"ok": true, ...}` or `{"ok": false, "error": {"code", "message", "field"}}`.
+
+use ocigen_core::canonical::to_canonical_json;
+use ocigen_core::request::error_envelope;
+use ocigen_core::{
+    parse_service_file, render_request, requirements, Error, RenderOptions, RenderRequest, Result,
+};
+use serde_json::{json, Map, Value};
+
+/// Name of the options text in error messages.
+const OPTIONS_FILE: &str = "options.json";
+
+/// Build a [`RenderRequest`] from the page's three texts. `options_json` is a JSON object with
+/// any of the request's other keys (`service`, `options`, `image_config`, `passwd`, `group`,
+/// `service_file`); blank text means `{}`. Errors name the offending key
+/// (`options.container_id.replica`).
+pub fn request_from_parts(
+    service_text: &str,
+    snapshot_json: &str,
+    options_json: &str,
+) -> Result<RenderRequest> {
+    let mut map = options_map(options_json)?;
+    for key in ["service_text", "snapshot_json"] {
+        if map.contains_key(key) {
+            return Err(Error::Parse {
+                file: OPTIONS_FILE.into(),
+                field: key.into(),
+                message: "is given as its own argument; remove it from the options".into(),
+            });
+        }
+    }
+    map.insert("service_text".into(), Value::String(service_text.into()));
+    map.insert("snapshot_json".into(), Value::String(snapshot_json.into()));
+    serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
+        let path = e.path().to_string();
+        Error::Parse {
+            file: OPTIONS_FILE.into(),
+            field: if path == "." {
+                "(top level)".into()
+            } else {
+                path
+            },
+            message: e.into_inner().to_string(),
+        }
+    })
+}
+
+/// Options text -> JSON object; blank text means `{}`.
+fn options_map(text: &str) -> Result<Map<String, Value>> {
+    if text.trim().is_empty() {
+        return Ok(Map::new());
+    }
+    let parse_error = |message: String| Error::Parse {
+        file: OPTIONS_FILE.into(),
+        field: "(top level)".into(),
+        message,
+    };
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(parse_error("expected a JSON object".into())),
+        Err(e) => Err(parse_error(format!("invalid JSON: {e}"))),
+    }
+}
+
+/// `{"ok": true, ...fields}`, or the error envelope.
+fn envelope(result: Result<Map<String, Value>>) -> String {
+    match result {
+        Ok(mut fields) => {
+            fields.insert("ok".into(), Value::Bool(true));
+            to_canonical_json(&Value::Object(fields))
+        }
+        Err(e) => error_envelope(&e),
+    }
+}
+
+/// Render: the core's envelope (config, bundle files, diagnostics, trace, or the error).
+pub fn render_envelope(service_text: &str, snapshot_json: &str, options_json: &str) -> String {
+    match request_from_parts(service_text, snapshot_json, options_json) {
+        Ok(request) => render_request(&request),
+        Err(e) => error_envelope(&e),
+    }
+}
+
+/// The canonical config.json text inside a render envelope (empty when it holds an error).
+/// Done here, not in JavaScript: JS numbers lose u64 precision and reorder integer-like keys,
+/// and the page's download must be byte-identical to the CLI's config.json.
+pub fn config_json_of(envelope_text: &str) -> String {
+    match serde_json::from_str::<Value>(envelope_text) {
+        Ok(Value::Object(mut m)) if m.get("ok") == Some(&Value::Bool(true)) => m
+            .remove("config")
+            .map(|c| to_canonical_json(&c))
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// Which host facts rendering this service needs: `{"ok": true, "requirements": {...}}`.
+/// The snapshot is not needed (this is what decides what to probe).
+pub fn requirements_envelope(service_text: &str, options_json: &str) -> String {
+    envelope(
+        request_from_parts(service_text, "", options_json).and_then(|r| {
+            let file = parse_service_file(&r.service_file, &r.service_text)?;
+            let service = file.service(r.service.as_deref())?;
+            let options = r
+                .options
+                .unwrap_or_else(|| RenderOptions::new(service.name.clone(), 0));
+            let reqs = serde_json::to_value(requirements(&service, &options)).map_err(|e| {
+                Error::Internal {
+                    message: e.to_string(),
+                }
+            })?;
+            Ok(Map::from_iter([("requirements".to_string(), reqs)]))
+        }),
+    )
+}
+
+/// Check a service file alone: `{"ok": true, "services": [names]}` (empty for a bare spec).
+pub fn validate_envelope(service_text: &str) -> String {
+    envelope(
+        parse_service_file("service.yaml", service_text)
+            .map(|file| Map::from_iter([("services".to_string(), json!(file.service_names()))])),
+    )
+}
+
+/// Where the output at `target` came from: the trace entries for `target` and every field
+/// below it (`linux.devices` lists each device), oldest first:
+/// `{"ok": true, "target": "...", "entries": [...]}`.
+pub fn explain_envelope(
+    service_text: &str,
+    snapshot_json: &str,
+    options_json: &str,
+    target: &str,
+) -> String {
+    let rendered: Value =
+        match serde_json::from_str(&render_envelope(service_text, snapshot_json, options_json)) {
+            Ok(v) => v,
+            Err(e) => {
+                return error_envelope(&Error::Internal {
+                    message: e.to_string(),
+                })
+            }
+        };
+    if rendered["ok"] != Value::Bool(true) {
+        // Already an error envelope: pass it on unchanged.
+        return to_canonical_json(&rendered);
+    }
+    let entries: Vec<Value> = rendered["trace"]["entries"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter(|e| e["target"].as_str().is_some_and(|t| covers(target, t)))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    envelope(Ok(Map::from_iter([
+        ("target".to_string(), json!(target)),
+        ("entries".to_string(), Value::Array(entries)),
+    ])))
+}
+
+/// Whether `query` names `target` itself or a field below it (whole segments only).
+fn covers(query: &str, target: &str) -> bool {
+    target == query
+        || target
+            .strip_prefix(query)
+            .is_some_and(|rest| rest.starts_with('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SERVICE: &str = "image:\n  name: nginx\n";
+
+    fn parse(text: &str) -> Value {
+        serde_json::from_str(text).expect("envelopes are JSON")
+    }
+
+    #[test]
+    fn bad_snapshot_is_a_structured_error_with_a_field() {
+        let v = parse(&render_envelope(
+            SERVICE,
+            "{\"snapshot_version\": \"x\"}",
+            "",
+        ));
+        assert_eq!(v["ok"], false);
+        assert_eq!(v["error"]["code"], "E_PARSE");
+        assert_eq!(v["error"]["field"], "snapshot_version");
+    }
+
+    #[test]
+    fn options_errors_name_the_option() {
+        let err = request_from_parts(
+            SERVICE,
+            "{}",
+            "{\"options\": {\"container_id\": {\"service\": \"a\", \"replica\": -1}}}",
+        )
+        .expect_err("negative replica");
+        assert_eq!(err.field(), Some("options.container_id.replica"));
+        let err = request_from_parts(SERVICE, "{}", "{\"service\": 3}")
+            .expect_err("service must be text");
+        assert_eq!(err.field(), Some("service"));
+        let err = request_from_parts(SERVICE, "{}", "[1]").expect_err("not an object");
+        assert_eq!(err.code(), "E_PARSE");
+        let err = request_from_parts(SERVICE, "{}", "{\"typo\": 1}").expect_err("unknown key");
+        assert!(err.to_string().contains("typo"), "{err}");
+        let err = request_from_parts(SERVICE, "{}", "{\"service_text\": \"x\"}")
+            .expect_err("duplicate input");
+        assert_eq!(err.field(), Some("service_text"));
+    }
+
+    #[test]
+    fn parts_make_the_same_request_as_the_typed_form() {
+        let req = request_from_parts(
+            SERVICE,
+            "{}",
+            "{\"service\": \"web\", \"passwd\": \"root:x:0:0::/:/bin/sh\\n\"}",
+        )
+        .expect("valid parts");
+        assert_eq!(req.service.as_deref(), Some("web"));
+        assert_eq!(req.service_text, SERVICE);
+        assert_eq!(req.snapshot_json, "{}");
+        assert_eq!(req.passwd.as_deref(), Some("root:x:0:0::/:/bin/sh\n"));
+        assert_eq!(req.options, None);
+        assert_eq!(
+            request_from_parts(SERVICE, "{}", "  ")
+                .expect("blank options")
+                .service,
+            None
+        );
+    }
+
+    #[test]
+    fn validate_lists_services_or_names_the_bad_key() {
+        assert_eq!(
+            parse(&validate_envelope(SERVICE)),
+            json!({"ok": true, "services": []})
+        );
+        let bad = parse(&validate_envelope(
+            "{\"image\": {\"name\": \"nginx\"}, \"no_such_key\": 1}",
+        ));
+        assert_eq!(bad["ok"], false);
+        assert!(
+            bad["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("no_such_key")),
+            "{bad}"
+        );
+    }
+
+    #[test]
+    fn explain_passes_render_errors_through() {
+        let v = parse(&explain_envelope(SERVICE, "not json", "", "process.args"));
+        assert_eq!(v["ok"], false);
+        assert_eq!(v["error"]["code"], "E_PARSE");
+    }
+
+    #[test]
+    fn config_json_is_extracted_canonically_or_empty() {
+        let env = "{\"ok\": true, \"config\": {\"b\": 18446744073709551615, \"a\": {\"10\": 1, \"9\": 2}}}";
+        assert_eq!(
+            config_json_of(env),
+            "{\n  \"a\": {\n    \"10\": 1,\n    \"9\": 2\n  },\n  \"b\": 18446744073709551615\n}\n"
+        );
+        assert_eq!(config_json_of("{\"ok\": false, \"error\": {}}"), "");
+        assert_eq!(config_json_of("not json"), "");
+    }
+
+    #[test]
+    fn covers_matches_whole_segments_only() {
+        assert!(covers("linux.devices", "linux.devices./dev/nvidia0"));
+        assert!(covers("process.args", "process.args"));
+        assert!(!covers("process.arg", "process.args"));
+    }
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Build the web demo: the core for wasm32 with wasm-bindgen glue into web-demo/pkg/, and
+# web-demo/presets.js from fixtures/. Then serve web-demo/ statically, e.g.
+#   python3 -m http.server -d web-demo 8000
+# Needs: rustup target wasm32-unknown-unknown, wasm-bindgen-cli 0.2.130 (the crate's exact
+# version), node. wasm-opt is used when present (npm binaryen@132; NOT Debian's binaryen 108,
+# whose output breaks in Chromium), else skipped.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+want_bindgen=0.2.130
+
+rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
+  || { echo "build.sh: run: rustup target add wasm32-unknown-unknown" >&2; exit 1; }
+have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" || true
+if [ "$have" != "$want_bindgen" ]; then
+  echo "build.sh: need wasm-bindgen-cli $want_bindgen (have: ${have:-none}); run:" >&2
+  echo "  cargo install wasm-bindgen-cli --version $want_bindgen" >&2
+  exit 1
+fi
+
+# Size-tuned release profile for this build only (env overrides keep the workspace profile
+# untouched). strip=debuginfo, not true: wasm-bindgen needs the target_features section.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target-wasm}"
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=true \
+  CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_STRIP=debuginfo CARGO_PROFILE_RELEASE_PANIC=abort
+(cd "$root" && cargo build -p ocigen-wasm --target wasm32-unknown-unknown --release)
+
+rm -rf "$here/pkg"
+wasm-bindgen --target web --no-typescript --out-dir "$here/pkg" \
+  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/ocigen_wasm.wasm"
+wasm="$here/pkg/ocigen_wasm_bg.wasm"
+if command -v wasm-opt >/dev/null && wasm-opt --version | grep -qvE 'version (10[0-9]|11[0-5])\b'; then
+  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-reference-types --enable-mutable-globals "$wasm" -o "$wasm.opt" && mv "$wasm.opt" "$wasm"
+  echo "build.sh: wasm-opt applied ($(wasm-opt --version))"
+else
+  echo "build.sh: wasm-opt not found (or too old); skipped (optional)"
+fi
+
+node "$here/tools/gen-presets.mjs" "$root" "$here/presets.js"
+
+raw=$(wc -c < "$wasm")
+gz=$(gzip -9 -c "$wasm" | wc -c)
+echo "build.sh: $wasm: $raw bytes raw, $gz bytes gzip -9"
