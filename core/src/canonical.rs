@@ -7,7 +7,8 @@ use serde_json::Value;
 
 /// Serialize `value` canonically.
 pub fn to_canonical_json<T: Serialize + ?Sized>(value: &T) -> String {
-    let mut v = serde_json::to_value(value).expect("serializing plain data to a JSON value cannot fail");
+    let mut v =
+        serde_json::to_value(value).expect("serializing plain data to a JSON value cannot fail");
     sort_capability_sets(&mut v);
     let mut s = serde_json::to_string_pretty(&v).expect("a JSON value always serializes");
     s.push('\n');

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeSet;
 
-use oci_spec::runtime::{Hook, LinuxDeviceCgroup, LinuxIdMapping, LinuxNamespaceType, Mount, PosixRlimitType};
+use oci_spec::runtime::{
+    Hook, LinuxDeviceCgroup, LinuxIdMapping, LinuxNamespaceType, Mount, PosixRlimitType,
+};
 
 use crate::gpu::GpuPlan;
 use crate::snapshot::DeviceNode;
@@ -33,7 +35,10 @@ impl EnvList {
         self.entries.push((key.to_string(), value.to_string()));
     }
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
     pub fn contains(&self, key: &str) -> bool {
         self.get(key).is_some()
@@ -42,7 +47,10 @@ impl EnvList {
         self.entries.iter()
     }
     pub fn to_strings(&self) -> Vec<String> {
-        self.entries.iter().map(|(k, v)| format!("{k}={v}")).collect()
+        self.entries
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect()
     }
 }
 
@@ -160,7 +168,8 @@ impl Draft {
     /// and record its source under `mounts.<destination>`.
     pub fn add_mount(&mut self, mount: Mount, source: Source) {
         let dest = mount.destination().to_string_lossy().into_owned();
-        self.mounts.retain(|m| m.destination() != mount.destination());
+        self.mounts
+            .retain(|m| m.destination() != mount.destination());
         self.mounts.push(mount);
         self.record(format!("mounts.{dest}"), source);
     }

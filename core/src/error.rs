@@ -73,7 +73,11 @@ impl Error {
     }
 
     /// Shorthand for [`Error::Invalid`].
-    pub fn invalid(field: impl Into<String>, expected: impl Into<String>, got: impl Into<String>) -> Self {
+    pub fn invalid(
+        field: impl Into<String>,
+        expected: impl Into<String>,
+        got: impl Into<String>,
+    ) -> Self {
         Error::Invalid {
             field: field.into(),
             expected: expected.into(),
@@ -92,7 +96,9 @@ impl Error {
 
 impl From<oci_spec::OciSpecError> for Error {
     fn from(e: oci_spec::OciSpecError) -> Self {
-        Error::Internal { message: e.to_string() }
+        Error::Internal {
+            message: e.to_string(),
+        }
     }
 }
 

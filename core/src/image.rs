@@ -13,9 +13,17 @@ pub struct ImageConfig {
     pub user: Option<String>,
     #[serde(rename = "Env", default, skip_serializing_if = "Option::is_none")]
     pub env: Option<Vec<String>>,
-    #[serde(rename = "WorkingDir", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "WorkingDir",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub working_dir: Option<String>,
-    #[serde(rename = "Entrypoint", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Entrypoint",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub entrypoint: Option<Vec<String>>,
     #[serde(rename = "Cmd", default, skip_serializing_if = "Option::is_none")]
     pub cmd: Option<Vec<String>>,
@@ -37,7 +45,13 @@ impl ImageConfig {
     pub fn from_json(file: &str, text: &str) -> Result<ImageConfig> {
         let v = crate::service::read_value_pub(file, text)?;
         let inner = match v.get("config") {
-            Some(c) if v.get("rootfs").is_some() || v.get("architecture").is_some() || v.get("os").is_some() => c.clone(),
+            Some(c)
+                if v.get("rootfs").is_some()
+                    || v.get("architecture").is_some()
+                    || v.get("os").is_some() =>
+            {
+                c.clone()
+            }
             _ => v,
         };
         crate::service::typed_pub(file, "config", inner)

@@ -40,7 +40,11 @@ impl fmt::Display for ContainerId {
         if self.role == "default" && self.node_id == 0 {
             write!(f, "{}-rep-{}", self.service, self.replica)
         } else {
-            write!(f, "{}-{}-{}-on-{}", self.service, self.role, self.replica, self.node_id)
+            write!(
+                f,
+                "{}-{}-{}-on-{}",
+                self.service, self.role, self.replica, self.node_id
+            )
         }
     }
 }

@@ -1,9 +1,10 @@
 //! One render: run the passes in order over a [`Draft`], then assemble the OCI spec.
 
 use oci_spec::runtime::{
-    Capability, HookBuilder, Hooks, LinuxBuilder, LinuxCapabilitiesBuilder, LinuxCpuBuilder, LinuxDevice,
-    LinuxDeviceBuilder, LinuxDeviceType, LinuxMemoryBuilder, LinuxNamespaceBuilder, LinuxPidsBuilder,
-    LinuxResourcesBuilder, PosixRlimitBuilder, ProcessBuilder, RootBuilder, Spec, SpecBuilder, UserBuilder,
+    Capability, HookBuilder, Hooks, LinuxBuilder, LinuxCapabilitiesBuilder, LinuxCpuBuilder,
+    LinuxDevice, LinuxDeviceBuilder, LinuxDeviceType, LinuxMemoryBuilder, LinuxNamespaceBuilder,
+    LinuxPidsBuilder, LinuxResourcesBuilder, PosixRlimitBuilder, ProcessBuilder, RootBuilder, Spec,
+    SpecBuilder, UserBuilder,
 };
 use serde::Serialize;
 
@@ -13,7 +14,7 @@ use crate::image::Image;
 use crate::options::RenderOptions;
 use crate::service::Service;
 use crate::snapshot::{NodeType, Snapshot};
-use crate::trace::{Diagnostic, Trace};
+use crate::trace::{Diagnostic, Source, Trace};
 
 /// The runtime-spec version our output conforms to. runc 1.1.5 accepts it; the v1.2.1 JSON
 /// schema validates it. We emit no field newer than 1.2.
@@ -86,8 +87,20 @@ impl Rendered {
 
 /// Render the OCI runtime spec for one container. Pure: same inputs, same output.
 pub fn render(inputs: &Inputs<'_>) -> Result<Rendered> {
-    let mut draft = Draft::default();
-    draft.root_path = inputs.options.rootfs.clone().unwrap_or_else(|| "rootfs".to_string());
+    let mut draft = Draft {
+        root_path: inputs
+            .options
+            .rootfs
+            .clone()
+            .unwrap_or_else(|| "rootfs".to_string()),
+        ..Draft::default()
+    };
+    draft.pass = "root";
+    let root_source = match inputs.options.rootfs {
+        Some(_) => Source::option("rootfs"),
+        None => Source::default("bundle_rootfs_dir"),
+    };
+    draft.record("root.path", root_source);
     for (name, pass) in PASSES {
         draft.pass = name;
         pass(inputs, &mut draft)?;
@@ -115,15 +128,21 @@ fn device_type(t: NodeType) -> LinuxDeviceType {
 }
 
 fn parse_capability(name: &str) -> Result<Capability> {
-    serde_json::from_value(serde_json::Value::String(name.to_string()))
-        .map_err(|_| Error::Internal { message: format!("capability {name} passed validation but oci-spec rejects it") })
+    serde_json::from_value(serde_json::Value::String(name.to_string())).map_err(|_| {
+        Error::Internal {
+            message: format!("capability {name} passed validation but oci-spec rejects it"),
+        }
+    })
 }
 
 /// Draft -> typed oci-spec value, through its builders.
 fn assemble(d: &Draft) -> Result<Spec> {
     let p = &d.process;
-    let caps: oci_spec::runtime::Capabilities =
-        p.capabilities.iter().map(|c| parse_capability(c)).collect::<Result<_>>()?;
+    let caps: oci_spec::runtime::Capabilities = p
+        .capabilities
+        .iter()
+        .map(|c| parse_capability(c))
+        .collect::<Result<_>>()?;
     let capabilities = LinuxCapabilitiesBuilder::default()
         .bounding(caps.clone())
         .effective(caps.clone())
@@ -138,7 +157,13 @@ fn assemble(d: &Draft) -> Result<Spec> {
     let rlimits = p
         .rlimits
         .iter()
-        .map(|(typ, soft, hard)| PosixRlimitBuilder::default().typ(*typ).soft(*soft).hard(*hard).build())
+        .map(|(typ, soft, hard)| {
+            PosixRlimitBuilder::default()
+                .typ(*typ)
+                .soft(*soft)
+                .hard(*hard)
+                .build()
+        })
         .collect::<std::result::Result<Vec<_>, _>>()?;
     let process = ProcessBuilder::default()
         .terminal(false)
@@ -196,7 +221,9 @@ fn assemble(d: &Draft) -> Result<Spec> {
         .resources(resources.build()?)
         .devices(devices);
     if !d.uid_mappings.is_empty() {
-        linux = linux.uid_mappings(d.uid_mappings.clone()).gid_mappings(d.gid_mappings.clone());
+        linux = linux
+            .uid_mappings(d.uid_mappings.clone())
+            .gid_mappings(d.gid_mappings.clone());
     }
     if let Some(m) = &d.masked_paths {
         linux = linux.masked_paths(m.clone());
@@ -213,7 +240,12 @@ fn assemble(d: &Draft) -> Result<Spec> {
 
     let mut spec = SpecBuilder::default()
         .version(OCI_VERSION)
-        .root(RootBuilder::default().path(d.root_path.clone()).readonly(d.root_readonly).build()?)
+        .root(
+            RootBuilder::default()
+                .path(d.root_path.clone())
+                .readonly(d.root_readonly)
+                .build()?,
+        )
         .mounts(d.mounts.clone())
         .process(process)
         .hostname(d.hostname.clone())
@@ -226,7 +258,11 @@ fn assemble(d: &Draft) -> Result<Spec> {
 
 fn assemble_hooks(d: &Draft) -> Result<Hooks> {
     let stage = |s: HookStage| -> Vec<oci_spec::runtime::Hook> {
-        d.hooks.iter().filter(|(st, _)| *st == s).map(|(_, h)| h.clone()).collect()
+        d.hooks
+            .iter()
+            .filter(|(st, _)| *st == s)
+            .map(|(_, h)| h.clone())
+            .collect()
     };
     let _ = HookBuilder::default;
     let mut hooks = Hooks::default();

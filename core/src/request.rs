@@ -65,11 +65,12 @@ impl From<&Error> for ErrorInfo {
 /// `{"ok": true, "config": {...}, "bundle_files": [...], "diagnostics": [...], "trace": {...}}`
 /// or `{"ok": false, "error": {"code", "message", "field"}}`.
 pub fn render_request_json(request_json: &str) -> String {
-    let request: Result<RenderRequest, Error> = serde_json::from_str(request_json).map_err(|e| Error::Parse {
-        file: "request".into(),
-        field: "(top level)".into(),
-        message: e.to_string(),
-    });
+    let request: Result<RenderRequest, Error> =
+        serde_json::from_str(request_json).map_err(|e| Error::Parse {
+            file: "request".into(),
+            field: "(top level)".into(),
+            message: e.to_string(),
+        });
     match request.and_then(|r| render_request_full(&r)) {
         Ok(full) => full,
         Err(e) => error_envelope(&e),
@@ -91,14 +92,20 @@ pub fn error_envelope(e: &Error) -> String {
         ok: bool,
         error: ErrorInfo,
     }
-    crate::canonical::to_canonical_json(&Failed { ok: false, error: ErrorInfo::from(e) })
+    crate::canonical::to_canonical_json(&Failed {
+        ok: false,
+        error: ErrorInfo::from(e),
+    })
 }
 
 fn render_request_full(r: &RenderRequest) -> Result<String, Error> {
     let file = parse_service_file(&r.service_file, &r.service_text)?;
     let service = file.service(r.service.as_deref())?;
     let snapshot = Snapshot::from_json("snapshot", &r.snapshot_json)?;
-    let options = r.options.clone().unwrap_or_else(|| RenderOptions::new(service.name.clone(), 0));
+    let options = r
+        .options
+        .clone()
+        .unwrap_or_else(|| RenderOptions::new(service.name.clone(), 0));
     let image = match (&r.image_config, &r.passwd, &r.group) {
         (None, None, None) => None,
         (config, passwd, group) => Some(Image {
@@ -116,8 +123,10 @@ fn render_request_full(r: &RenderRequest) -> Result<String, Error> {
         options: &options,
         snapshot: &snapshot,
     })?;
-    let mut v: serde_json::Value = serde_json::from_str(&rendered.to_full_json())
-        .map_err(|e| Error::Internal { message: e.to_string() })?;
+    let mut v: serde_json::Value =
+        serde_json::from_str(&rendered.to_full_json()).map_err(|e| Error::Internal {
+            message: e.to_string(),
+        })?;
     if let Some(obj) = v.as_object_mut() {
         obj.insert("ok".into(), serde_json::Value::Bool(true));
     }

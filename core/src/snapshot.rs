@@ -98,7 +98,9 @@ pub struct SubIdRange {
 }
 
 /// Node type, as in `linux.devices[].type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 pub enum NodeType {
     /// character device
     #[serde(rename = "c")]
@@ -283,13 +285,18 @@ impl Snapshot {
     /// The device fact at `path`, or a [`Error::MissingFact`] naming it for `field`.
     pub fn device(&self, path: &str, field: &str) -> Result<&DeviceFact> {
         let fact = format!("devices.{path}");
-        self.devices.get(path).ok_or_else(|| self.missing(&fact, field))
+        self.devices
+            .get(path)
+            .ok_or_else(|| self.missing(&fact, field))
     }
 
     /// The kind of a host path, or a [`Error::MissingFact`] naming it for `field`.
     pub fn path_kind(&self, path: &str, field: &str) -> Result<PathKind> {
         let fact = format!("paths.{path}");
-        self.paths.get(path).copied().ok_or_else(|| self.missing(&fact, field))
+        self.paths
+            .get(path)
+            .copied()
+            .ok_or_else(|| self.missing(&fact, field))
     }
 
     /// Build the error for a fact this snapshot lacks, with the probe's reason if it recorded one.

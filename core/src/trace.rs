@@ -16,17 +16,24 @@ pub enum Source {
     /// A built-in default, named (e.g. `default_capabilities`, `docker_masked_paths`).
     Default { name: String },
     /// A CDI spec file and device (`None` for spec-level edits).
-    Cdi { file: String, device: Option<String> },
+    Cdi {
+        file: String,
+        device: Option<String>,
+    },
     /// A render option the agent passed (`container_id`, `extra_env`, ...).
     Option { name: String },
 }
 
 impl Source {
     pub fn input(field: impl Into<String>) -> Self {
-        Source::Input { field: field.into() }
+        Source::Input {
+            field: field.into(),
+        }
     }
     pub fn image(field: impl Into<String>) -> Self {
-        Source::Image { field: field.into() }
+        Source::Image {
+            field: field.into(),
+        }
     }
     pub fn fact(fact: impl Into<String>) -> Self {
         Source::Snapshot { fact: fact.into() }
@@ -46,7 +53,10 @@ impl std::fmt::Display for Source {
             Source::Image { field } => write!(f, "image config {field}"),
             Source::Snapshot { fact } => write!(f, "host fact {fact}"),
             Source::Default { name } => write!(f, "default {name}"),
-            Source::Cdi { file, device: Some(d) } => write!(f, "CDI {file} device {d}"),
+            Source::Cdi {
+                file,
+                device: Some(d),
+            } => write!(f, "CDI {file} device {d}"),
             Source::Cdi { file, device: None } => write!(f, "CDI {file} (spec-level edits)"),
             Source::Option { name } => write!(f, "render option {name}"),
         }
@@ -120,6 +130,8 @@ pub mod codes {
     pub const CDI_FILE_IGNORED: &str = "W008_CDI_FILE_IGNORED";
     /// The uvm node's major differs from the `nvidia-uvm` line of /proc/devices.
     pub const GPU_MAJOR_MISMATCH: &str = "W009_GPU_MAJOR_MISMATCH";
+    /// A default capability is left out because the host's bounding set lacks it.
+    pub const DEFAULT_CAPS_UNAVAILABLE: &str = "W010_DEFAULT_CAPABILITY_UNAVAILABLE";
     /// A requested capability is ignored because privileged already grants the bounding set.
     pub const PRIVILEGED_CAPS: &str = "I001_PRIVILEGED_CAPABILITIES";
 }

@@ -8,7 +8,10 @@ use ocigen_core::{RenderOptions, RenderRequest};
 
 /// Repository root (the workspace).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// `../shared` beside the repository (CI provides it).
@@ -18,7 +21,9 @@ pub fn shared_dir() -> PathBuf {
 
 /// Whether we run in CI, where a missing tool is a failure, never a skip.
 pub fn in_ci() -> bool {
-    std::env::var("CI").map(|v| v == "true" || v == "1").unwrap_or(false)
+    std::env::var("CI")
+        .map(|v| v == "true" || v == "1")
+        .unwrap_or(false)
 }
 
 /// Skip (loudly) outside CI; panic in CI. Call when a needed tool or file is missing.
@@ -69,14 +74,20 @@ pub fn services() -> Vec<ServiceFixture> {
     sorted_files(&dir, "yaml")
         .into_iter()
         .map(|path| {
-            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string();
             let side = |suffix: &str| read_opt(&dir.join(format!("{stem}.{suffix}")));
             let options = side("options.json").map(|t| {
-                serde_json::from_str(&t).unwrap_or_else(|e| panic!("fixtures/services/{stem}.options.json: {e}"))
+                serde_json::from_str(&t)
+                    .unwrap_or_else(|e| panic!("fixtures/services/{stem}.options.json: {e}"))
             });
             ServiceFixture {
                 file_name: format!("{stem}.yaml"),
-                text: fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+                text: fs::read_to_string(&path)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display())),
                 options,
                 image_config: side("image.json"),
                 passwd: side("passwd"),
@@ -92,7 +103,11 @@ pub fn snapshots() -> Vec<SnapshotFixture> {
     sorted_files(&repo_root().join("fixtures/snapshots"), "json")
         .into_iter()
         .map(|path| SnapshotFixture {
-            stem: path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string(),
+            stem: path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string(),
             json: fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
         })
         .collect()
@@ -114,13 +129,19 @@ pub fn request(service: &ServiceFixture, snapshot: &SnapshotFixture) -> RenderRe
 
 /// Where the golden envelope of a pair lives.
 pub fn golden_path(service: &ServiceFixture, snapshot: &SnapshotFixture) -> PathBuf {
-    repo_root().join("tests/goldens").join(&snapshot.stem).join(format!("{}.json", service.stem))
+    repo_root()
+        .join("tests/goldens")
+        .join(&snapshot.stem)
+        .join(format!("{}.json", service.stem))
 }
 
 /// Compare `actual` with the golden file byte for byte; with `UPDATE_GOLDENS=1`, rewrite it.
 /// Returns a description of the mismatch, if any.
 pub fn check_golden(path: &Path, actual: &str) -> Option<String> {
-    if std::env::var("UPDATE_GOLDENS").map(|v| v == "1").unwrap_or(false) {
+    if std::env::var("UPDATE_GOLDENS")
+        .map(|v| v == "1")
+        .unwrap_or(false)
+    {
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         }
@@ -128,7 +149,10 @@ pub fn check_golden(path: &Path, actual: &str) -> Option<String> {
         return None;
     }
     match fs::read_to_string(path) {
-        Err(e) => Some(format!("{}: cannot read golden ({e}); run with UPDATE_GOLDENS=1 and review it", path.display())),
+        Err(e) => Some(format!(
+            "{}: cannot read golden ({e}); run with UPDATE_GOLDENS=1 and review it",
+            path.display()
+        )),
         Ok(expected) if expected == actual => None,
         Ok(expected) => {
             let line = expected

@@ -34,6 +34,16 @@ pub fn wasm32_target_installed() -> bool {
     }
 }
 
+/// Release-profile overrides for wasm builds (also in web-demo/build.sh). `strip = "debuginfo"`,
+/// not `true`: wasm-bindgen needs the target_features section.
+pub const SIZE_PROFILE: [(&str, &str); 5] = [
+    ("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z"),
+    ("CARGO_PROFILE_RELEASE_LTO", "true"),
+    ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1"),
+    ("CARGO_PROFILE_RELEASE_STRIP", "debuginfo"),
+    ("CARGO_PROFILE_RELEASE_PANIC", "abort"),
+];
+
 /// `cargo build` the C-ABI module (a no-op when it is fresh); returns its path.
 /// `OCIGEN_WASM_MODULE=<path>` uses a prebuilt module instead.
 pub fn build_cabi_module(repo: &Path) -> Result<PathBuf, String> {
@@ -44,6 +54,9 @@ pub fn build_cabi_module(repo: &Path) -> Result<PathBuf, String> {
     let status = Command::new(cargo)
         .current_dir(repo)
         .env("CARGO_TARGET_DIR", cabi_target_dir(repo))
+        // The size-tuned profile web-demo/build.sh ships with: tests run what users get, and
+        // a smaller module compiles much faster in (unoptimised) wasmtime.
+        .envs(SIZE_PROFILE)
         .args([
             "build",
             "-p",

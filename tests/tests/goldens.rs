@@ -8,8 +8,16 @@ use ocigen_tests::{check_golden, golden_path, request, services, snapshots};
 fn matrix_matches_goldens() {
     let services = services();
     let snapshots = snapshots();
-    assert!(services.len() >= 12, "need at least 12 example services, have {}", services.len());
-    assert!(snapshots.len() >= 8, "need at least 8 example snapshots, have {}", snapshots.len());
+    assert!(
+        services.len() >= 12,
+        "need at least 12 example services, have {}",
+        services.len()
+    );
+    assert!(
+        snapshots.len() >= 8,
+        "need at least 8 example snapshots, have {}",
+        snapshots.len()
+    );
     let mut failures = Vec::new();
     for snap in &snapshots {
         for svc in &services {
@@ -19,7 +27,12 @@ fn matrix_matches_goldens() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} golden mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} golden mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -27,7 +40,13 @@ fn rendering_twice_gives_identical_bytes() {
     for snap in snapshots() {
         for svc in services() {
             let req = request(&svc, &snap);
-            assert_eq!(render_request(&req), render_request(&req), "{} on {}", svc.stem, snap.stem);
+            assert_eq!(
+                render_request(&req),
+                render_request(&req),
+                "{} on {}",
+                svc.stem,
+                snap.stem
+            );
         }
     }
 }
@@ -35,8 +54,14 @@ fn rendering_twice_gives_identical_bytes() {
 #[test]
 fn snapshots_load_and_are_canonical() {
     for snap in snapshots() {
-        let parsed = Snapshot::from_json(&snap.stem, &snap.json).unwrap_or_else(|e| panic!("{}: {e}", snap.stem));
-        assert_eq!(parsed.to_json(), snap.json, "fixtures/snapshots/{}.json is not in canonical form", snap.stem);
+        let parsed = Snapshot::from_json(&snap.stem, &snap.json)
+            .unwrap_or_else(|e| panic!("{}: {e}", snap.stem));
+        assert_eq!(
+            parsed.to_json(),
+            snap.json,
+            "fixtures/snapshots/{}.json is not in canonical form",
+            snap.stem
+        );
     }
 }
 

@@ -9,7 +9,7 @@
 //! - Base set: the 14 defaults, or, when privileged, the host's bounding set
 //!   (`snapshot.bounding_capabilities`; names oci-spec does not know are skipped, since no
 //!   runtime spec can express them). A default the bounding set lacks is left out with warning
-//!   W008, because runc refuses a spec asking for it.
+//!   W010, because runc refuses a spec asking for it.
 //! - Order as Docker: `cap_drop: [ALL]` empties the base set, then `capabilities` are added,
 //!   then the other `cap_drop` names are removed.
 //! - A requested capability the bounding set lacks is an error naming it, privileged or not.
@@ -28,7 +28,7 @@ use crate::trace::{codes, Source};
 
 /// Some default capabilities are not in the host's bounding set and were left out.
 /// (To move to `trace::codes`.)
-pub const DEFAULT_CAPS_UNAVAILABLE: &str = "W008_DEFAULT_CAPABILITY_UNAVAILABLE";
+pub use crate::trace::codes::DEFAULT_CAPS_UNAVAILABLE;
 
 const BOUNDING_FACT: &str = "bounding_capabilities";
 

@@ -128,10 +128,7 @@ fn storage_mount(cx: &Inputs<'_>, d: &mut Draft, i: usize, storage: &StorageSpec
         StorageSpec::Tmpfs { size, mode, .. } => {
             let mut options = vec!["nosuid".to_string(), "nodev".to_string()];
             if let Some(size) = size {
-                options.push(format!(
-                    "size={}",
-                    kernel_size(size, &format!("{field}.size"))?
-                ));
+                options.push(kernel_size(size, &format!("{field}.size"))?);
             }
             if let Some(mode) = mode {
                 options.push(format!(
@@ -171,6 +168,8 @@ fn volume_path<'a>(cx: &'a Inputs<'_>, key: &str, what: &str, field: &str) -> Re
 }
 
 /// A size the kernel's tmpfs accepts: bytes, or an exact count of k/m/g (powers of 1024).
+/// `size=<n>[kmg]` as the kernel accepts it (it rejects `16Mi`); zero is refused because
+/// tmpfs reads it as "no limit".
 fn kernel_size(text: &str, field: &str) -> Result<String> {
     let bytes = crate::units::parse_size(text, field)?;
     if bytes == 0 {
@@ -180,13 +179,7 @@ fn kernel_size(text: &str, field: &str) -> Result<String> {
             format!("`{text}`"),
         ));
     }
-    let units = [(1u64 << 30, "g"), (1 << 20, "m"), (1 << 10, "k")];
-    Ok(
-        match units.iter().find(|(unit, _)| bytes.is_multiple_of(*unit)) {
-            Some((unit, suffix)) => format!("{}{suffix}", bytes / unit),
-            None => bytes.to_string(),
-        },
-    )
+    Ok(crate::units::tmpfs_size_option(bytes))
 }
 
 const MAX_MODE: u32 = 0o7777;

@@ -6,8 +6,9 @@
 //!   Entrypoint and replace its Cmd (an explicit empty `args` list means "no arguments");
 //!   neither gives the image Entrypoint + Cmd. An empty result is an error, never `/bin/sh`.
 //! - rlimits: `RLIMIT_NOFILE 1024/1024` unless `ulimits` sets `nofile`; then the `ulimits`
-//!   entries in name order. A missing soft or hard takes the other; both missing, a negative
-//!   value (the seed clamped to 0) or soft > hard (the kernel refuses it) is an error.
+//!   entries in name order. A missing soft or hard takes the other. `-1` means unlimited
+//!   (RLIM_INFINITY, as Docker's `--ulimit memlock=-1`); both missing, any other negative
+//!   value (the seed clamped them to 0) or soft > hard (the kernel refuses it) is an error.
 
 use oci_spec::runtime::PosixRlimitType;
 
@@ -55,6 +56,13 @@ fn user(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
         }
     };
     d.record("process.user", source);
+    // CDI `additionalGids` (e.g. the group owning /dev/dri nodes) join the image's groups.
+    for (gid, source) in d.gpu.additional_gids.clone() {
+        if !d.process.additional_gids.contains(&gid) {
+            d.process.additional_gids.push(gid);
+            d.record("process.user.additionalGids", source);
+        }
+    }
     Ok(())
 }
 
@@ -176,9 +184,15 @@ fn rlimits(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
 }
 
 fn limit_values(spec: &UlimitSpec, field: &str) -> Result<(u64, u64)> {
-    let non_negative = |v: i64, which: &str| {
-        u64::try_from(v)
-            .map_err(|_| Error::invalid(format!("{field}.{which}"), "a value >= 0", v.to_string()))
+    let non_negative = |v: i64, which: &str| match v {
+        -1 => Ok(u64::MAX),
+        _ => u64::try_from(v).map_err(|_| {
+            Error::invalid(
+                format!("{field}.{which}"),
+                "a value >= 0, or -1 for unlimited",
+                v.to_string(),
+            )
+        }),
     };
     let (soft, hard) = match (spec.soft, spec.hard) {
         (Some(s), Some(h)) => (non_negative(s, "soft")?, non_negative(h, "hard")?),
@@ -352,10 +366,16 @@ mod tests {
     }
 
     #[test]
+    fn rlimit_minus_one_is_unlimited() {
+        let got = limits("    ulimits: { memlock: { soft: -1, hard: -1 } }\n").unwrap();
+        assert_eq!(got[1], (PosixRlimitType::RlimitMemlock, u64::MAX, u64::MAX));
+    }
+
+    #[test]
     fn rlimits_errors_name_the_field() {
         let err = limits("    ulimits: { files: { soft: 1 } }\n").unwrap_err();
         assert_eq!(err.field(), Some("services.web.ulimits.files"));
-        let err = limits("    ulimits: { nofile: { soft: -1 } }\n").unwrap_err();
+        let err = limits("    ulimits: { nofile: { soft: -2 } }\n").unwrap_err();
         assert_eq!(err.field(), Some("services.web.ulimits.nofile.soft"));
         assert!(limits("    ulimits: { core: { soft: 5, hard: 1 } }\n").is_err());
         assert!(limits("    ulimits: { core: {} }\n").is_err());

@@ -311,9 +311,9 @@ fn validation_errors_name_field_expected_and_got() {
             "512Mi",
         ),
         (
-            "resources: { memory: 512M }",
+            "resources: { memory: 0Mi }",
             "services.web.resources.memory",
-            "\"512M\"",
+            "above 0",
         ),
         ("resources: { cpu: 0 }", "services.web.resources.cpu", "> 0"),
         (

@@ -365,9 +365,10 @@ pub enum StorageTier {
     Network,
 }
 
-/// tmpfs `mode`: an octal permission. YAML `0o1777` arrives as the number 1023;
-/// the string "1777" is read as octal digits. A bare YAML number is taken as written in
-/// octal digits too (1777 means 0o1777), since that is what every user means; see README.
+/// tmpfs `mode`: an octal permission. A string is octal digits (`"1777"`, `"0o1777"`).
+/// A number is ambiguous (YAML `0o1777` arrives as 1023, while `1777` was meant as octal
+/// digits); the mounts pass reads it both ways and keeps the reading that is a sensible
+/// permission, else asks for a quoted string. See `passes/mounts.rs` and the README.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum TmpfsMode {

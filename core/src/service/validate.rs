@@ -107,10 +107,12 @@ impl ServiceSpec {
             }
         }
         if let Some(mem) = &res.memory {
-            if !is_k8s_size(mem) {
+            // One rule for memory sizes, shared with the resources pass: a superset of
+            // upstream's (which takes only integer Ki/Mi/Gi/Ti), see units.rs and the README.
+            if crate::units::parse_size(mem, &at("resources.memory"))? == 0 {
                 return Err(Error::invalid(
                     at("resources.memory"),
-                    "a size like 512Mi (a positive integer followed by Ki, Mi, Gi or Ti)",
+                    "a size above 0 like 512Mi",
                     format!("{mem:?}"),
                 ));
             }
@@ -226,18 +228,6 @@ pub(crate) fn is_deployment_name(name: &str) -> bool {
             .chars()
             .next()
             .is_some_and(|c| c.is_ascii_alphanumeric())
-}
-
-/// Upstream's memory rule: a positive integer followed by Ki, Mi, Gi or Ti (nothing else:
-/// no decimal, no SI suffix, no bare bytes).
-pub(crate) fn is_k8s_size(value: &str) -> bool {
-    ["Ki", "Mi", "Gi", "Ti"].iter().any(|suffix| {
-        value
-            .strip_suffix(suffix)
-            .filter(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|digits| digits.parse::<u64>().ok())
-            .is_some_and(|n| n > 0)
-    })
 }
 
 /// Replica-group role: `^[a-z]([a-z0-9-]{0,28}[a-z0-9])?$`.
