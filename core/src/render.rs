@@ -253,7 +253,10 @@ fn assemble(d: &Draft) -> Result<Spec> {
     if !d.hooks.is_empty() {
         spec = spec.hooks(assemble_hooks(d)?);
     }
-    Ok(spec.build()?)
+    let mut spec = spec.build()?;
+    // The builder starts from oci-spec's Default, which carries an empty annotations map.
+    spec.set_annotations(None);
+    Ok(spec)
 }
 
 fn assemble_hooks(d: &Draft) -> Result<Hooks> {
