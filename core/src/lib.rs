@@ -9,6 +9,7 @@ pub mod canonical;
 pub mod cdi;
 pub mod draft;
 pub mod error;
+pub mod explain;
 pub mod gpu;
 pub mod image;
 pub mod options;
@@ -25,6 +26,7 @@ pub use oci_spec;
 
 pub use draft::BundleFile;
 pub use error::{Error, Result};
+pub use explain::explain_text;
 pub use image::{Image, ImageConfig};
 pub use options::{CdiMode, ContainerId, RenderOptions};
 pub use render::{render, render_json, Inputs, Rendered, OCI_VERSION, PASSES};

@@ -149,7 +149,7 @@ fn usage_errors_exit_2_and_help_has_examples() {
     assert_eq!(code(&ocigen(&["render"])), 2);
     assert_eq!(code(&ocigen(&["frobnicate"])), 2);
     assert_eq!(code(&ocigen(&["render", "x.yaml", "--env", "NOEQUALS"])), 2);
-    for cmd in ["probe", "render", "bundle", "validate", "requirements"] {
+    for cmd in ["probe", "render", "bundle", "validate", "requirements", "explain"] {
         let o = ocigen(&[cmd, "--help"]);
         assert_eq!(code(&o), 0);
         assert!(
@@ -261,5 +261,29 @@ fn bundle_uses_the_canonical_rootfs_and_writes_files() {
         stderr(&o).contains("/no/rootfs") && stderr(&o).contains("No such file"),
         "{}",
         stderr(&o)
+    );
+}
+
+#[test]
+fn explain_names_the_host_fact_behind_the_uvm_rule() {
+    let o = ocigen(&[
+        "explain",
+        &fx("services/gpu-inference.yaml"),
+        "--probe",
+        &fx("snapshots/nvidia-h200-v2-nested.json"),
+        "--volume",
+        "model-cache=/var/lib/zlayer/volumes/model-cache",
+        "--field",
+        "linux.resources.devices.c 238",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.starts_with(
+            "linux.resources.devices.c 238:0\n    <- host fact devices./dev/nvidia-uvm [devices pass]\n\
+             linux.resources.devices.c 238:1\n    <- host fact devices./dev/nvidia-uvm-tools [devices pass]\n\
+             \ndiagnostics:\n    W004_CDI_LAZY_FALLBACK: no CDI spec declares kind nvidia.com/gpu"
+        ),
+        "{out}"
     );
 }

@@ -11,8 +11,8 @@ use ocigen_core::{
 };
 
 use super::{
-    BundleArgs, CliError, Format, ProbeArgs, RenderArgs, RenderInputs, RequirementsArgs,
-    ValidateArgs,
+    BundleArgs, CliError, ExplainArgs, Format, ProbeArgs, RenderArgs, RenderInputs,
+    RequirementsArgs, ValidateArgs,
 };
 use crate::bundle;
 use crate::error::HostError;
@@ -213,6 +213,14 @@ pub(super) fn render(a: RenderArgs) -> Result<(), CliError> {
         Format::Full => rendered.to_full_json(),
     };
     emit(&text, a.output.as_deref())
+}
+
+pub(super) fn explain(a: ExplainArgs) -> Result<(), CliError> {
+    let rendered = do_render(&a.inputs, |_| {})?;
+    emit(
+        &ocigen_core::explain_text(&rendered, a.field.as_deref()),
+        None,
+    )
 }
 
 pub(super) fn bundle(a: BundleArgs) -> Result<(), CliError> {

@@ -76,6 +76,11 @@ pub enum Command {
         after_help = "Examples:\n  ocigen validate bundle/config.json\n  ocigen render web.yaml --probe host.json | ocigen validate -"
     )]
     Validate(ValidateArgs),
+    /// Render, then print where every field of config.json came from (the provenance record).
+    #[command(
+        after_help = "Examples:\n  ocigen explain gpu.yaml --probe host.json\n  ocigen explain gpu.yaml --probe host.json --field linux.devices\nEach output field is listed with every source that set it: a service field, an image\nconfig field, a host fact of the snapshot, a named default, a CDI file and device, or a\nrender option."
+    )]
+    Explain(ExplainArgs),
     /// Print the host facts a service needs (Requirements JSON).
     #[command(
         after_help = "Examples:\n  ocigen requirements web.yaml\n  ocigen requirements deploy.yaml --service api"
@@ -171,6 +176,15 @@ pub struct RenderArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub inputs: RenderInputs,
+    /// Only fields whose dotted name starts with this (e.g. `linux.devices`, `process.env`).
+    #[arg(long, value_name = "PREFIX")]
+    pub field: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct BundleArgs {
     #[command(flatten)]
     pub inputs: RenderInputs,
@@ -225,6 +239,7 @@ where
         Command::Render(a) => commands::render(a),
         Command::Bundle(a) => commands::bundle(a),
         Command::Validate(a) => commands::validate(a),
+        Command::Explain(a) => commands::explain(a),
         Command::Requirements(a) => commands::requirements(a),
     }
     .map(|()| ExitCode::SUCCESS)

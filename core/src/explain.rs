@@ -1,0 +1,103 @@
+//! `explain`: the provenance record as text a person reads, one block per output field in
+//! the order the passes first set them, each listing every source that contributed.
+
+use std::fmt::Write as _;
+
+use crate::render::Rendered;
+
+/// Render the trace as text. `filter` keeps only targets that start with it (e.g. `linux.devices`).
+pub fn explain_text(rendered: &Rendered, filter: Option<&str>) -> String {
+    let mut order: Vec<&str> = Vec::new();
+    for e in &rendered.trace.entries {
+        if filter.is_some_and(|f| !e.target.starts_with(f)) {
+            continue;
+        }
+        if !order.contains(&e.target.as_str()) {
+            order.push(&e.target);
+        }
+    }
+    let mut out = String::new();
+    for target in order {
+        let _ = writeln!(out, "{target}");
+        for e in rendered.trace.sources_of(target) {
+            let _ = writeln!(out, "    <- {} [{} pass]", e.source, e.pass);
+        }
+    }
+    if !rendered.diagnostics.is_empty() {
+        let _ = writeln!(out, "\ndiagnostics:");
+        for d in &rendered.diagnostics {
+            let field = d
+                .field
+                .as_deref()
+                .map(|f| format!(" ({f})"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "    {}: {}{field}", d.code, d.message);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::RenderOptions;
+    use crate::render::{render, Inputs};
+    use crate::service::parse_service_file;
+    use crate::snapshot::{DeviceFact, DeviceNode, NodeType, Snapshot};
+
+    fn rendered() -> Rendered {
+        let file = parse_service_file(
+            "t.yaml",
+            "version: v1\ndeployment: demo\nservices:\n  web:\n    image: {name: x}\n    command: {entrypoint: [/bin/app]}\n    devices: [{path: /dev/fuse}]\n",
+        )
+        .expect("parses");
+        let service = file.service(None).expect("one service");
+        let mut snapshot = Snapshot::default();
+        snapshot.cgroup.root_writable = true;
+        snapshot.bounding_capabilities = crate::passes::defaults::DEFAULT_CAPABILITIES
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        snapshot.devices.insert(
+            "/dev/fuse".into(),
+            DeviceFact::Node(DeviceNode {
+                kind: NodeType::Char,
+                major: 10,
+                minor: 229,
+                mode: 0o666,
+                uid: 0,
+                gid: 0,
+            }),
+        );
+        let options = RenderOptions::new("web", 0);
+        render(&Inputs {
+            service: &service,
+            image: None,
+            options: &options,
+            snapshot: &snapshot,
+        })
+        .expect("renders")
+    }
+
+    #[test]
+    fn lists_each_field_with_its_sources() {
+        let text = explain_text(&rendered(), None);
+        assert!(
+            text.contains(
+                "process.args\n    <- service field services.web.command.entrypoint [process pass]"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("linux.resources.devices.c 10:229\n    <- host fact devices./dev/fuse"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn filter_keeps_only_matching_targets() {
+        let text = explain_text(&rendered(), Some("linux.devices"));
+        assert!(text.starts_with("linux.devices./dev/fuse\n"), "{text}");
+        assert!(!text.contains("process.args"), "{text}");
+    }
+}
