@@ -1,0 +1,46 @@
+#!/bin/sh
+# Runs inside the container under test and prints `key=value` facts for tests/runc.rs.
+# Each argument adds one check, printed as `ARG=ok` or `ARG=err:<message>`:
+#   w:PATH  open PATH for writing (create + truncate; only used on new files and /proc files)
+#   r:PATH  open PATH and read one byte
+#   d:PATH  mkdir PATH
+#   n:PATH  `ARG=<count>`: entries of a directory, or bytes a file yields (masked paths)
+#   m:PATH  `ARG=<octal mode>`
+awk '/^(CapPrm|CapEff|CapBnd|NoNewPrivs):/ { sub(":", "", $1); print $1 "=" $2 }' /proc/self/status
+echo "uid=$(id -u)"
+echo "gid=$(id -g)"
+echo "groups=$(id -G)"
+echo "cwd=$(pwd)"
+echo "hostname=$(hostname)"
+echo "netns=$(readlink /proc/self/ns/net)"
+echo "nofile=$(ulimit -n)/$(ulimit -Hn)"
+env | sed 's/^/env./'
+# mount.<target>=<fstype> <options>; the last mount on a target wins, as it does for lookups.
+awk '{ print "mount." $2 "=" $3 " " $4 }' /proc/self/mounts
+[ -f /etc/resolv.conf ] && echo "resolv=$(tr '\n' '|' < /etc/resolv.conf)"
+cg=/sys/fs/cgroup
+if [ -f $cg/cgroup.controllers ]; then
+    echo "cgroup=2"
+    echo "memory=$(cat $cg/memory.max)"
+    echo "cpu=$(cat $cg/cpu.max)"
+    echo "pids=$(cat $cg/pids.max)"
+else
+    echo "cgroup=1"
+    echo "memory=$(cat $cg/memory/memory.limit_in_bytes)"
+    echo "cpu=$(cat $cg/cpu/cpu.cfs_quota_us) $(cat $cg/cpu/cpu.cfs_period_us)"
+    echo "pids=$(cat $cg/pids/pids.max)"
+    echo "devices=$(tr '\n' ',' < $cg/devices/devices.list)"
+fi
+for a in "$@"; do
+    p=${a#*:}
+    case $a in
+    w:*) err=$( (: > "$p") 2>&1 ) ;;
+    r:*) err=$( (head -c1 < "$p" > /dev/null) 2>&1 ) ;;
+    d:*) err=$(mkdir "$p" 2>&1) ;;
+    n:*) if [ -d "$p" ]; then echo "$a=$(ls -A "$p" | wc -l)"; else echo "$a=$(cat "$p" 2>/dev/null | wc -c)"; fi; continue ;;
+    m:*) echo "$a=$(stat -c %a "$p")"; continue ;;
+    *) echo "bad-check=$a"; continue ;;
+    esac
+    if [ $? -eq 0 ]; then echo "$a=ok"; else echo "$a=err:$err"; fi
+done
+echo "probe=done"
