@@ -134,4 +134,14 @@ pub mod codes {
     pub const DEFAULT_CAPS_UNAVAILABLE: &str = "W010_DEFAULT_CAPABILITY_UNAVAILABLE";
     /// A requested capability is ignored because privileged already grants the bounding set.
     pub const PRIVILEGED_CAPS: &str = "I001_PRIVILEGED_CAPABILITIES";
+    /// A CDI spec in a higher-priority directory shadows devices of a lower-priority file.
+    pub const CDI_SPEC_SHADOWED: &str = "I002_CDI_SPEC_SHADOWED";
+    /// `dns` is set but the container shares the host network: the host's resolv.conf is used.
+    pub const DNS_IGNORED_HOST_NETWORK: &str = "I003_DNS_IGNORED_HOST_NETWORK";
+    /// A service key ocigen parses but does not put in the runtime spec (e.g. `sysctls`, `labels`).
+    pub const FIELD_NOT_APPLIED: &str = "I004_FIELD_NOT_APPLIED";
+    /// A GPU/CDI/sharing/distributed env layer replaced a value the service or agent set.
+    pub const ENV_OVERRIDDEN: &str = "W011_ENV_OVERRIDDEN";
+    /// Rootless, and the cgroup parent is outside the agent's delegated subtree.
+    pub const CGROUP_OUTSIDE_DELEGATION: &str = "W012_CGROUP_OUTSIDE_DELEGATION";
 }

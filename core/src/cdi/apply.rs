@@ -71,8 +71,8 @@ fn apply(
             .push((k.to_string(), v.to_string(), source.clone()));
     }
     for n in &edits.device_nodes {
-        let node = match fill_node(n, snapshot, field)? {
-            Ok(node) => node,
+        let (node, numbers_from) = match fill_node(n, snapshot, field)? {
+            Ok(filled) => filled,
             Err(why) => return Ok(Err(why)),
         };
         plan.nodes.retain(|p| p.path != n.path);
@@ -85,6 +85,7 @@ fn apply(
                 .filter(|p| !p.is_empty())
                 .unwrap_or_else(|| "rwm".into()),
             source: source.clone(),
+            numbers_from,
         });
     }
     for m in &edits.mounts {
@@ -118,12 +119,13 @@ fn apply(
 
 /// A CDI node with what it lacks (type, major/minor, mode) taken from the host node at
 /// `hostPath` (or `path`), as the CDI library's `fillMissingInfo` stats it. A node that gives
-/// its type and a non-zero major (or is a FIFO) needs no host fact.
+/// its type and a non-zero major (or is a FIFO) needs no host fact. With the node comes the
+/// snapshot fact it was filled from (`None` when the spec gave everything), for provenance.
 fn fill_node(
     n: &CdiDeviceNode,
     snapshot: &Snapshot,
     field: &str,
-) -> Result<std::result::Result<DeviceNode, Unusable>> {
+) -> Result<std::result::Result<(DeviceNode, Option<Source>), Unusable>> {
     let declared = match n.node_type.as_deref() {
         None | Some("") => None,
         Some("c") | Some("u") => Some(NodeType::Char),
@@ -141,14 +143,15 @@ fn fill_node(
     let gid = n.gid.unwrap_or(0);
     if let Some(kind) = declared {
         if given_major.is_some() || kind == NodeType::Fifo {
-            return Ok(Ok(DeviceNode {
+            let node = DeviceNode {
                 kind,
                 major: n.major.unwrap_or(0),
                 minor: n.minor.unwrap_or(0),
                 mode: n.file_mode.unwrap_or(0o666),
                 uid,
                 gid,
-            }));
+            };
+            return Ok(Ok((node, None)));
         }
     }
     let host = n
@@ -185,14 +188,15 @@ fn fill_node(
         Some(major) => (major, n.minor.unwrap_or(0)),
         None => (host_node.major, host_node.minor),
     };
-    Ok(Ok(DeviceNode {
+    let node = DeviceNode {
         kind: host_node.kind,
         major,
         minor,
         mode: n.file_mode.unwrap_or(host_node.mode),
         uid,
         gid,
-    }))
+    };
+    Ok(Ok((node, Some(Source::fact(format!("devices.{host}"))))))
 }
 
 fn hook_stage(name: &str) -> Option<HookStage> {

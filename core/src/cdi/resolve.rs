@@ -136,6 +136,53 @@ impl Registry {
     }
 }
 
+/// A spec file some of whose devices of one kind are hidden by files of a higher-priority
+/// directory (e.g. a stale `/etc/cdi/nvidia.yaml` under a regenerated `/var/run/cdi/nvidia.yaml`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shadowed {
+    pub file: String,
+    /// The files whose devices win, in registry order, each once.
+    pub by: Vec<String>,
+    /// The hidden device names, in the shadowed file's order.
+    pub devices: Vec<String>,
+}
+
+impl Registry {
+    /// Every file of `kind` with a device that a file of a higher-priority directory also
+    /// declares, one entry per shadowed file, in registry order.
+    pub fn shadowed(&self, kind: &str) -> Vec<Shadowed> {
+        let of_kind: Vec<&LoadedSpec> = self.specs.iter().filter(|s| s.spec.kind == kind).collect();
+        let mut out = Vec::new();
+        for low in &of_kind {
+            let mut entry = Shadowed {
+                file: low.file.clone(),
+                by: Vec::new(),
+                devices: Vec::new(),
+            };
+            for dev in &low.spec.devices {
+                let winners = of_kind.iter().filter(|high| {
+                    high.priority > low.priority
+                        && high.spec.devices.iter().any(|d| d.name == dev.name)
+                });
+                let mut hidden = false;
+                for high in winners {
+                    hidden = true;
+                    if !entry.by.contains(&high.file) {
+                        entry.by.push(high.file.clone());
+                    }
+                }
+                if hidden {
+                    entry.devices.push(dev.name.clone());
+                }
+            }
+            if !entry.devices.is_empty() {
+                out.push(entry);
+            }
+        }
+        out
+    }
+}
+
 /// Why CDI could not serve a request (lazy mode falls back; strict mode fails).
 pub type Unusable = String;
 

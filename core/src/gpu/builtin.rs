@@ -5,7 +5,7 @@
 use super::{GpuPlan, PlannedNode, GPU_MAJOR_MISMATCH};
 use crate::draft::Draft;
 use crate::error::{Error, Result};
-use crate::snapshot::{DeviceFact, Snapshot};
+use crate::snapshot::{DeviceFact, DrmCard, Snapshot};
 use crate::trace::{codes, Source};
 
 /// The NVIDIA control nodes every CUDA container needs, before the per-GPU nodes.
@@ -13,12 +13,22 @@ pub const NVIDIA_CONTROL_NODES: &[&str] =
     &["/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools"];
 
 /// PCI vendor ids, to pick a vendor's cards out of `snapshot.drm_cards`.
-fn pci_vendor(vendor: &str) -> Option<&'static str> {
+pub(crate) fn pci_vendor(vendor: &str) -> Option<&'static str> {
     match vendor {
         "nvidia" => Some("0x10de"),
         "amd" => Some("0x1002"),
         "intel" => Some("0x8086"),
         _ => None,
+    }
+}
+
+/// Vendor name for messages.
+fn vendor_name(vendor: &str) -> &str {
+    match vendor {
+        "nvidia" => "NVIDIA",
+        "amd" => "AMD",
+        "intel" => "Intel",
+        other => other,
     }
 }
 
@@ -48,7 +58,7 @@ pub(crate) fn plan(
     d: &mut Draft,
     plan: &mut GpuPlan,
 ) -> Result<()> {
-    for path in node_paths(snapshot, req)? {
+    for path in node_paths(snapshot, req, d)? {
         add_node(snapshot, req, &path, d, plan)?;
     }
     if req.vendor == "nvidia" {
@@ -63,29 +73,47 @@ pub(crate) fn plan(
     Ok(())
 }
 
-/// Node paths for the request, in the order the container gets them.
-fn node_paths(snapshot: &Snapshot, req: &Request<'_>) -> Result<Vec<String>> {
+/// Node paths for the request, in the order the container gets them. A GPU the host lacks
+/// is an error in both modes, for every vendor; `d` gets W003 for a card without a node.
+fn node_paths(snapshot: &Snapshot, req: &Request<'_>, d: &mut Draft) -> Result<Vec<String>> {
     let mut paths = Vec::new();
-    match req.vendor {
-        "nvidia" => {
-            paths.extend(NVIDIA_CONTROL_NODES.iter().map(|p| p.to_string()));
-            for i in 0..req.count {
-                let gpu = snapshot.nvidia_gpus.iter().find(|g| g.index == i);
-                let Some(gpu) = gpu else {
-                    return Err(no_such_gpu(snapshot, req, i));
-                };
-                // /dev/nvidiaN is numbered by the driver's device minor, not the CUDA index.
-                paths.push(format!("/dev/nvidia{}", gpu.device_minor));
-            }
+    if req.vendor == "nvidia" {
+        paths.extend(NVIDIA_CONTROL_NODES.iter().map(|p| p.to_string()));
+        for i in 0..req.count {
+            let gpu = snapshot.nvidia_gpus.iter().find(|g| g.index == i);
+            let Some(gpu) = gpu else {
+                return Err(no_such_gpu(snapshot, req, i));
+            };
+            // /dev/nvidiaN is numbered by the driver's device minor, not the CUDA index.
+            paths.push(format!("/dev/nvidia{}", gpu.device_minor));
         }
-        vendor => {
-            if vendor == "amd" {
-                paths.push("/dev/kfd".to_string());
+        return Ok(paths);
+    }
+    let cards = drm_cards_for(snapshot, req)?;
+    if req.vendor == "amd" {
+        require_kfd(snapshot, req)?;
+        paths.push("/dev/kfd".to_string());
+    }
+    for (i, card) in cards.iter().enumerate() {
+        match card {
+            Some(c) => {
+                for (node, what) in [(&c.render, "render node"), (&c.card, "card node")] {
+                    match node {
+                        Some(path) => paths.push(path.clone()),
+                        None => missing_node(
+                            req,
+                            format!(
+                                "{} GPU {i} (/dev/dri card index {}) has no {what}",
+                                req.vendor, c.index
+                            ),
+                            d,
+                        )?,
+                    }
+                }
             }
-            for i in 0..req.count {
-                let (render, card) = drm_paths(snapshot, vendor, i);
-                paths.push(render);
-                paths.push(card);
+            None => {
+                paths.push(format!("/dev/dri/renderD{}", 128 + i));
+                paths.push(format!("/dev/dri/card{i}"));
             }
         }
     }
@@ -107,25 +135,115 @@ fn no_such_gpu(snapshot: &Snapshot, req: &Request<'_>, index: u32) -> Error {
     )
 }
 
-/// `/dev/dri/renderD*` and `/dev/dri/card*` of the vendor's `index`-th card when the snapshot
-/// lists DRM cards, else the conventional `renderD{128+index}` and `card{index}`.
-fn drm_paths(snapshot: &Snapshot, vendor: &str, index: u32) -> (String, String) {
+/// The DRM cards of `vendor` in `snapshot.drm_cards`, by card index:
+/// - the cards whose PCI vendor id is the vendor's; cards of other vendors are never used
+///   (an AMD request on an Intel host gets no Intel card);
+/// - every listed card when none of them carries a vendor id (the probe could not read
+///   sysfs), since then nothing tells the vendors apart;
+/// - `None` when the snapshot lists no DRM cards at all: the caller falls back to the
+///   kernel's numbering (`card{N}`, `renderD{128+N}`).
+pub(crate) fn vendor_cards<'a>(snapshot: &'a Snapshot, vendor: &str) -> Option<Vec<&'a DrmCard>> {
+    if snapshot.drm_cards.is_empty() {
+        return None;
+    }
     let id = pci_vendor(vendor);
-    let card = snapshot
-        .drm_cards
-        .iter()
-        .filter(|c| match (&c.vendor, id) {
-            (Some(v), Some(id)) => v.eq_ignore_ascii_case(id),
-            _ => true,
-        })
-        .nth(index as usize);
-    let render = card
-        .and_then(|c| c.render.clone())
-        .unwrap_or_else(|| format!("/dev/dri/renderD{}", 128 + index));
-    let card = card
-        .and_then(|c| c.card.clone())
-        .unwrap_or_else(|| format!("/dev/dri/card{index}"));
-    (render, card)
+    let any_vendor = snapshot.drm_cards.iter().any(|c| c.vendor.is_some());
+    Some(
+        snapshot
+            .drm_cards
+            .iter()
+            .filter(|c| {
+                !any_vendor
+                    || matches!((&c.vendor, id), (Some(v), Some(id)) if v.eq_ignore_ascii_case(id))
+            })
+            .collect(),
+    )
+}
+
+/// The first `req.count` cards of the vendor (`None` entries: no DRM cards listed, use the
+/// kernel's numbering), or an error when the host has fewer, as for NVIDIA.
+fn drm_cards_for<'a>(
+    snapshot: &'a Snapshot,
+    req: &Request<'_>,
+) -> Result<Vec<Option<&'a DrmCard>>> {
+    let count_field = format!("{}.count", req.field);
+    if snapshot.unreadable.contains_key("drm_cards") {
+        return Err(snapshot.missing("drm_cards", &count_field));
+    }
+    let wanted = req.count as usize;
+    let (have, how) = match vendor_cards(snapshot, req.vendor) {
+        Some(cards) if cards.len() >= wanted => {
+            return Ok(cards.into_iter().take(wanted).map(Some).collect())
+        }
+        Some(cards) => {
+            let how = match pci_vendor(req.vendor) {
+                Some(id) => format!("DRM card(s) with PCI vendor {id}"),
+                None => "DRM card(s)".to_string(),
+            };
+            (cards.len(), how)
+        }
+        None => {
+            // No card list: a card N counts when its card or render node exists.
+            let mut have = 0;
+            for i in 0..req.count {
+                let card = format!("/dev/dri/card{i}");
+                let render = format!("/dev/dri/renderD{}", 128 + i);
+                if is_node(snapshot, &card, &count_field)?
+                    || is_node(snapshot, &render, &count_field)?
+                {
+                    have += 1;
+                }
+            }
+            if have >= wanted {
+                return Ok(vec![None; wanted]);
+            }
+            (have, "DRM device(s) among /dev/dri/card0.. and renderD128..; the snapshot lists no DRM cards".to_string())
+        }
+    };
+    Err(Error::unsatisfiable(
+        count_field,
+        format!(
+            "asks for {} {} GPU(s) but the host has {have} ({how})",
+            req.count,
+            vendor_name(req.vendor)
+        ),
+    ))
+}
+
+fn is_node(snapshot: &Snapshot, path: &str, field: &str) -> Result<bool> {
+    Ok(matches!(snapshot.device(path, field)?, DeviceFact::Node(_)))
+}
+
+/// `/dev/kfd` is ROCm's compute interface: without it no AMD GPU is usable from ROCm, so its
+/// absence is an error like a missing GPU, not a W003 warning as for a single missing render
+/// or card node (which only limits what the container can do). The built-in passthrough
+/// only runs in lazy mode (strict mode fails before falling back), so this holds for both.
+fn require_kfd(snapshot: &Snapshot, req: &Request<'_>) -> Result<()> {
+    let why = match snapshot.device("/dev/kfd", req.field)? {
+        DeviceFact::Node(_) => return Ok(()),
+        DeviceFact::Absent => "absent on the host",
+        DeviceFact::NotADevice => "not a device node on the host",
+    };
+    Err(Error::unsatisfiable(
+        req.field,
+        format!(
+            "asks for {} AMD GPU(s) but /dev/kfd (the ROCm compute interface, amdgpu driver) is {why}",
+            req.count
+        ),
+    ))
+}
+
+/// A node the request wants but the host lacks: an error in strict mode, else W003.
+fn missing_node(req: &Request<'_>, message: String, d: &mut Draft) -> Result<()> {
+    if req.strict {
+        return Err(Error::unsatisfiable(req.field, message));
+    }
+    d.warn(
+        codes::GPU_NODE_MISSING,
+        format!("{message}; skipped"),
+        Some(req.field.to_string()),
+    );
+    Ok(())
 }
 
 /// Add the host node at `path` with its own stat; absent is a warning (lazy) or an error
@@ -145,22 +263,18 @@ fn add_node(
                 node: *node,
                 access: "rwm".to_string(),
                 source: Source::fact(format!("devices.{path}")),
+                numbers_from: None,
             });
             return Ok(());
         }
         DeviceFact::Absent => "is absent on the host",
         DeviceFact::NotADevice => "is not a device node on the host",
     };
-    let message = format!("{} GPU device node {path} {why}", req.vendor);
-    if req.strict {
-        return Err(Error::unsatisfiable(req.field, message));
-    }
-    d.warn(
-        codes::GPU_NODE_MISSING,
-        format!("{message}; skipped"),
-        Some(req.field.to_string()),
-    );
-    Ok(())
+    missing_node(
+        req,
+        format!("{} GPU device node {path} {why}", req.vendor),
+        d,
+    )
 }
 
 /// The uvm major is dynamic: the node's own stat is used; a different major in /proc/devices

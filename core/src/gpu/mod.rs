@@ -17,6 +17,8 @@ mod builtin;
 mod sharing;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_vendor;
 
 use std::collections::BTreeSet;
 
@@ -45,7 +47,12 @@ pub struct PlannedNode {
     pub node: DeviceNode,
     /// Cgroup access for this node's own allow rule (`rwm`, or a CDI node's `permissions`).
     pub access: String,
+    /// Where the node comes from: the snapshot fact (built-in) or the CDI spec and device.
     pub source: Source,
+    /// For a CDI node the spec left incomplete (no type, or no major): the snapshot fact
+    /// `devices.<hostPath>` its type and numbers were filled from. `None` when `source`
+    /// alone explains the node (built-in nodes, CDI nodes the spec fully gives).
+    pub numbers_from: Option<Source>,
 }
 
 /// Everything the GPU resolution decided.
@@ -163,6 +170,7 @@ fn try_cdi(
         };
         return Ok(Err(format!("no CDI spec declares kind {kind} in {dirs}")));
     }
+    note_shadowed(&reg, kind, d);
     let known = known_gpus(cx, &gpu.vendor);
     let selected =
         match cdi::resolve::select_for_indices(&reg, kind, gpu.count, cx.snapshot, known)? {
@@ -173,25 +181,36 @@ fn try_cdi(
     Ok(cdi::apply::plan_edits(&selected, cx.snapshot, field, &mut plan)?.map(|()| plan))
 }
 
-/// How many GPUs of `vendor` the snapshot knows (for choosing a CDI `all` device).
+/// One info diagnostic per spec file of `kind` whose devices a higher-priority directory
+/// overrides: the lower file is silently ignored for those devices (CDI precedence), which
+/// surprises whoever edits it (e.g. a stale `/etc/cdi` spec with an old uvm major).
+fn note_shadowed(reg: &Registry, kind: &str, d: &mut Draft) {
+    const SHOWN: usize = 3;
+    for s in reg.shadowed(kind) {
+        let mut names = s.devices[..s.devices.len().min(SHOWN)].join(", ");
+        if s.devices.len() > SHOWN {
+            names.push_str(", ...");
+        }
+        d.info(
+            codes::CDI_SPEC_SHADOWED,
+            format!(
+                "CDI spec {} is shadowed by {} (higher-priority directory) for {} {kind} device(s) ({names}); its definitions of them are ignored",
+                s.file,
+                s.by.join(", "),
+                s.devices.len()
+            ),
+            None,
+        );
+    }
+}
+
+/// How many GPUs of `vendor` the snapshot knows (for choosing a CDI `all` device); DRM
+/// cards are counted by the built-in passthrough's vendor rule, and none when none are listed.
 fn known_gpus(cx: &Inputs<'_>, vendor: &str) -> usize {
     if vendor == "nvidia" {
         return cx.snapshot.nvidia_gpus.len();
     }
-    let id = match vendor {
-        "amd" => "0x1002",
-        "intel" => "0x8086",
-        _ => return 0,
-    };
-    cx.snapshot
-        .drm_cards
-        .iter()
-        .filter(|c| {
-            c.vendor
-                .as_deref()
-                .is_some_and(|v| v.eq_ignore_ascii_case(id))
-        })
-        .count()
+    builtin::vendor_cards(cx.snapshot, vendor).map_or(0, |cards| cards.len())
 }
 
 /// Host facts the GPU resolution of `service` may read, knowable before probing.

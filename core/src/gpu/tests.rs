@@ -5,10 +5,10 @@ use crate::error::Error;
 use crate::snapshot::{CdiFile, DeviceFact, NodeType, NvidiaGpu, PathKind, Snapshot};
 use crate::trace::Severity;
 
-const H200_UUID: &str = "GPU-7f907147-dd4b-bcab-e0c2-3123ceba3087";
-const FIXTURE: &str = include_str!("../../../fixtures/cdi/nvidia-ctk-h200.yaml");
+pub(super) const H200_UUID: &str = "GPU-7f907147-dd4b-bcab-e0c2-3123ceba3087";
+pub(super) const FIXTURE: &str = include_str!("../../../fixtures/cdi/nvidia-ctk-h200.yaml");
 
-fn node(major: i64, minor: i64) -> DeviceFact {
+pub(super) fn node(major: i64, minor: i64) -> DeviceFact {
     DeviceFact::Node(DeviceNode {
         kind: NodeType::Char,
         major,
@@ -20,7 +20,7 @@ fn node(major: i64, minor: i64) -> DeviceFact {
 }
 
 /// The H200 host of host-facts.md: nvidia0 195:0, ctl 195:255, uvm 238:0/1, no CDI.
-fn h200() -> Snapshot {
+pub(super) fn h200() -> Snapshot {
     let mut s = Snapshot::default();
     for (p, f) in [
         ("/dev/nvidia0", node(195, 0)),
@@ -55,7 +55,7 @@ fn with_second_gpu(mut s: Snapshot) -> Snapshot {
     s
 }
 
-fn add_cdi(s: &mut Snapshot, dir: &str, name: &str, text: &str) {
+pub(super) fn add_cdi(s: &mut Snapshot, dir: &str, name: &str, text: &str) {
     s.cdi.files.push(CdiFile {
         path: format!("{dir}/{name}"),
         dir: dir.into(),
@@ -71,7 +71,7 @@ fn service(gpu_yaml: &str) -> Service {
         .unwrap()
 }
 
-fn run_mode(gpu_yaml: &str, snap: &Snapshot, mode: CdiMode) -> Result<Draft> {
+pub(super) fn run_mode(gpu_yaml: &str, snap: &Snapshot, mode: CdiMode) -> Result<Draft> {
     let svc = service(gpu_yaml);
     let mut options = RenderOptions::new("svc", 0);
     options.cdi_mode = mode;
@@ -86,24 +86,24 @@ fn run_mode(gpu_yaml: &str, snap: &Snapshot, mode: CdiMode) -> Result<Draft> {
     Ok(d)
 }
 
-fn run(gpu_yaml: &str, snap: &Snapshot) -> Result<Draft> {
+pub(super) fn run(gpu_yaml: &str, snap: &Snapshot) -> Result<Draft> {
     run_mode(gpu_yaml, snap, CdiMode::Lazy)
 }
 
-fn env_of(list: &[(String, String, Source)]) -> Vec<String> {
+pub(super) fn env_of(list: &[(String, String, Source)]) -> Vec<String> {
     list.iter().map(|(k, v, _)| format!("{k}={v}")).collect()
 }
 
-fn paths(d: &Draft) -> Vec<&str> {
+pub(super) fn paths(d: &Draft) -> Vec<&str> {
     d.gpu.nodes.iter().map(|n| n.path.as_str()).collect()
 }
 
-fn codes_of(d: &Draft) -> Vec<&str> {
+pub(super) fn codes_of(d: &Draft) -> Vec<&str> {
     d.diagnostics.iter().map(|x| x.code.as_str()).collect()
 }
 
 /// Two devices sharing spec-level edits, each with its own env and node.
-const TWO_DEVICES: &str = r#"
+pub(super) const TWO_DEVICES: &str = r#"
 cdiVersion: 0.5.0
 kind: nvidia.com/gpu
 containerEdits:

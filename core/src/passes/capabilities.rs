@@ -15,6 +15,8 @@
 //! - A requested capability the bounding set lacks is an error naming it, privileged or not.
 //!   Under privileged the requested ones add nothing; info I001 says so.
 //! - `noNewPrivileges` = not privileged and no capability requested (as the seed).
+//! - Trace: each capability cites its default, the bounding-set fact, or the `capabilities`
+//!   entry; each one `cap_drop` removed cites that `cap_drop` entry.
 
 use std::collections::BTreeMap;
 
@@ -112,38 +114,64 @@ pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
             }
         }
     }
-    if drops.iter().any(|(n, _)| *n == CapName::All) {
+    // Capabilities cap_drop removed, with the cap_drop entry that removed them.
+    let mut dropped: BTreeMap<String, String> = BTreeMap::new();
+    if let Some((_, all_field)) = drops.iter().find(|(n, _)| *n == CapName::All) {
         // Docker: dropping ALL clears the base set; explicitly requested ones come back.
-        set.clear();
+        for c in std::mem::take(&mut set).into_keys() {
+            dropped.insert(c, all_field.clone());
+        }
         if !spec.privileged {
             for (name, field) in &adds {
                 if let CapName::One(c) = name {
+                    dropped.remove(c);
                     set.insert(c.clone(), Source::input(field.clone()));
                 }
             }
         }
     }
-    for (name, _) in &drops {
+    for (name, field) in &drops {
         if let CapName::One(c) = name {
-            set.remove(c);
+            if set.remove(c).is_some() {
+                dropped.insert(c.clone(), field.clone());
+            }
         }
     }
 
     d.process.capabilities = set.keys().cloned().collect();
+    for (c, field) in dropped {
+        d.record(format!("process.capabilities.{c}"), Source::input(field));
+    }
     for (c, source) in set {
         d.record(format!("process.capabilities.{c}"), source);
     }
-    d.process.no_new_privileges = !spec.privileged && spec.capabilities.is_empty();
-    let nnp_source = if spec.privileged {
-        "privileged"
-    } else {
-        "capabilities"
-    };
-    d.record(
-        "process.noNewPrivileges",
-        Source::input(cx.service.field(nnp_source)),
-    );
+    no_new_privileges(cx, d);
     Ok(())
+}
+
+/// `noNewPrivileges` is on unless privileged or capabilities are requested; the trace cites
+/// whichever of those fields is present, or the default when neither is.
+fn no_new_privileges(cx: &Inputs<'_>, d: &mut Draft) {
+    let spec = &cx.service.spec;
+    d.process.no_new_privileges = !spec.privileged && spec.capabilities.is_empty();
+    let present = [
+        ("privileged", spec.privileged),
+        ("capabilities", !spec.capabilities.is_empty()),
+    ];
+    let mut cited = false;
+    for (name, _) in present.iter().filter(|(_, set)| *set) {
+        d.record(
+            "process.noNewPrivileges",
+            Source::input(cx.service.field(name)),
+        );
+        cited = true;
+    }
+    if !cited {
+        d.record(
+            "process.noNewPrivileges",
+            Source::default("no_new_privileges"),
+        );
+    }
 }
 
 fn parse_list(names: &[String], field: &str) -> Result<Vec<(CapName, String)>> {
@@ -348,5 +376,91 @@ mod tests {
         assert_eq!(d.diagnostics.len(), 1);
         assert_eq!(d.diagnostics[0].code, DEFAULT_CAPS_UNAVAILABLE);
         assert!(d.diagnostics[0].message.contains("CAP_KILL"));
+    }
+
+    fn source_of(d: &Draft, target: &str) -> Option<Source> {
+        d.trace.last_for(target).map(|e| e.source.clone())
+    }
+
+    #[test]
+    fn no_new_privileges_cites_what_it_derives_from() {
+        let nnp = |body: &str| {
+            let d = ci_host(body).run(apply).unwrap();
+            d.trace
+                .sources_of("process.noNewPrivileges")
+                .map(|e| e.source.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(nnp(""), [Source::default("no_new_privileges")]);
+        assert_eq!(
+            nnp("    cap_add: [NET_ADMIN]\n"),
+            [Source::input("services.web.capabilities")]
+        );
+        assert_eq!(
+            nnp("    privileged: true\n"),
+            [Source::input("services.web.privileged")]
+        );
+        assert_eq!(
+            nnp("    privileged: true\n    capabilities: [NET_ADMIN]\n"),
+            [
+                Source::input("services.web.privileged"),
+                Source::input("services.web.capabilities")
+            ]
+        );
+        // cap_drop alone does not turn noNewPrivileges off, so it is not cited.
+        assert_eq!(
+            nnp("    cap_drop: [MKNOD]\n"),
+            [Source::default("no_new_privileges")]
+        );
+    }
+
+    #[test]
+    fn every_capability_cites_its_origin_and_drops_are_traced() {
+        let d = ci_host("    cap_add: [NET_ADMIN]\n    cap_drop: [net_raw, mknod, SYS_ADMIN]\n")
+            .run(apply)
+            .unwrap();
+        assert_eq!(
+            source_of(&d, "process.capabilities.CAP_MKNOD"),
+            Some(Source::input("services.web.cap_drop[1]"))
+        );
+        assert_eq!(
+            source_of(&d, "process.capabilities.CAP_NET_RAW"),
+            Some(Source::input("services.web.cap_drop[0]"))
+        );
+        // SYS_ADMIN was never in the set: dropping it changes nothing, so nothing is recorded.
+        assert_eq!(source_of(&d, "process.capabilities.CAP_SYS_ADMIN"), None);
+        assert_eq!(
+            source_of(&d, "process.capabilities.CAP_NET_ADMIN"),
+            Some(Source::input("services.web.capabilities[0]"))
+        );
+        assert_eq!(
+            source_of(&d, "process.capabilities.CAP_CHOWN"),
+            Some(Source::default("default_capabilities"))
+        );
+        let d = ci_host("    privileged: true\n").run(apply).unwrap();
+        assert_eq!(
+            source_of(&d, "process.capabilities.CAP_SYS_ADMIN"),
+            Some(Source::fact("bounding_capabilities"))
+        );
+    }
+
+    #[test]
+    fn drop_all_cites_cap_drop_except_for_re_added() {
+        let d = ci_host("    cap_drop: [mknod, ALL]\n    capabilities: [KILL]\n")
+            .run(apply)
+            .unwrap();
+        assert_eq!(
+            source_of(&d, "process.capabilities.CAP_CHOWN"),
+            Some(Source::input("services.web.cap_drop[1]"))
+        );
+        assert_eq!(
+            source_of(&d, "process.capabilities.CAP_KILL"),
+            Some(Source::input("services.web.capabilities[0]"))
+        );
+        // ALL is applied first (Docker's order), so it is what removed MKNOD too.
+        assert_eq!(
+            source_of(&d, "process.capabilities.CAP_MKNOD"),
+            Some(Source::input("services.web.cap_drop[1]"))
+        );
     }
 }

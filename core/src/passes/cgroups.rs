@@ -15,6 +15,9 @@
 //! 4. no parent and no path when the agent may write the cgroup root (the runtime chooses);
 //! 5. otherwise an error naming the three ways out.
 //!
+//! Rootless, a parent outside the parent of the agent's own cgroup (its delegated subtree)
+//! gets warning W012.
+//!
 //! Then `cgroupsPath = <parent without trailing '/'>/<container id display>` (cgroupfs form).
 //! An empty `cgroup_parent` counts as unset (seed). A parent with a `..` component or a `:`
 //! (systemd `slice:prefix:name` form, which a cgroupfs leaf cannot be appended to) is refused.
@@ -23,13 +26,14 @@ use crate::draft::Draft;
 use crate::error::{Error, Result};
 use crate::render::Inputs;
 use crate::snapshot::CgroupLayout;
-use crate::trace::Source;
+use crate::trace::{codes, Source};
 
 pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
     let Some((parent, source)) = parent(cx)? else {
         d.cgroups_path = None;
         return Ok(());
     };
+    delegation_warning(cx, d, &parent, &source);
     let path = format!(
         "{}/{}",
         parent.trim_end_matches('/'),
@@ -38,6 +42,39 @@ pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
     d.cgroups_path = Some(path);
     d.record("linux.cgroupsPath", source);
     Ok(())
+}
+
+/// Rootless, the runtime can create cgroups only in the subtree delegated to the agent's user,
+/// taken here as the parent of the agent's own cgroup; warn (W012) when `parent` is elsewhere.
+/// Nothing is said when the agent's own cgroup is unknown: this is advice, not a refusal.
+fn delegation_warning(cx: &Inputs<'_>, d: &mut Draft, parent: &str, source: &Source) {
+    let snap = cx.snapshot;
+    let own = snap.cgroup.own_path.trim().trim_end_matches('/');
+    if !snap.rootless() || own.is_empty() || snap.unreadable.contains_key("cgroup.own_path") {
+        return;
+    }
+    let delegated = own.rsplit_once('/').map_or("", |(up, _)| up);
+    let parent = parent.trim_end_matches('/');
+    let inside = delegated.is_empty()
+        || parent == delegated
+        || parent
+            .strip_prefix(delegated)
+            .is_some_and(|rest| rest.starts_with('/'));
+    if inside {
+        return;
+    }
+    let field = match source {
+        Source::Option { .. } => "options.cgroup_parent".to_string(),
+        _ => cx.service.field("cgroup_parent"),
+    };
+    d.warn(
+        codes::CGROUP_OUTSIDE_DELEGATION,
+        format!(
+            "cgroup parent {parent} is outside {delegated}, the subtree delegated to this rootless agent \
+             (the parent of its own cgroup {own}); a rootless runtime can only create cgroups there"
+        ),
+        Some(field),
+    );
 }
 
 /// The parent cgroup and where it came from; `None` leaves the choice to the runtime.
@@ -86,7 +123,7 @@ fn parent(cx: &Inputs<'_>) -> Result<Option<(String, Source)>> {
         service_field.clone(),
         format!(
             "no writable cgroup parent for container {id}: the agent sits at the cgroup root and cannot write it; \
-             set {service_field}, pass the agent's cgroup parent option (cgroup_parent), \
+             set {service_field}, pass the render option `cgroup_parent` (ocigen --cgroup-parent), \
              or make the cgroup root writable for the agent",
             id = cx.options.container_id,
         ),
@@ -196,7 +233,10 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("set services.web.cgroup_parent"), "{e}");
-        assert!(e.contains("cgroup parent option"), "{e}");
+        assert!(
+            e.contains("pass the render option `cgroup_parent` (ocigen --cgroup-parent)"),
+            "{e}"
+        );
         assert!(e.contains("make the cgroup root writable"), "{e}");
         // an empty own_path (not nested) is the same case
         let mut f = at_root("");
@@ -225,5 +265,54 @@ mod tests {
             .unreadable
             .insert("cgroup.own_path".into(), "no /proc/self/cgroup".into());
         assert!(err_text(f.draft(apply)).contains("needs host fact `cgroup.own_path`"));
+    }
+
+    fn warnings(f: &Fixture) -> Vec<(String, Option<String>)> {
+        f.draft(apply)
+            .unwrap()
+            .diagnostics
+            .into_iter()
+            .map(|x| (x.code, x.field))
+            .collect()
+    }
+
+    /// A rootless agent in its user manager's delegated subtree.
+    fn rootless(body: &str) -> Fixture {
+        let mut f = web(body);
+        f.snapshot.user.euid = 1000;
+        f.snapshot.cgroup.own_path =
+            "/user.slice/user-1000.slice/user@1000.service/app.slice/zlayer.service".into();
+        f
+    }
+
+    #[test]
+    fn rootless_parent_outside_delegation_is_warned() {
+        // The nested leaf is always inside.
+        assert!(warnings(&rootless("")).is_empty());
+        // A sibling of the agent's cgroup is inside too.
+        let inside = "/user.slice/user-1000.slice/user@1000.service/app.slice/ctr";
+        assert!(warnings(&rootless(&format!("cgroup_parent: {inside}"))).is_empty());
+        assert_eq!(
+            warnings(&rootless("cgroup_parent: /zlayer")),
+            [(
+                codes::CGROUP_OUTSIDE_DELEGATION.to_string(),
+                Some("services.web.cgroup_parent".to_string())
+            )]
+        );
+        // A name that merely starts like the delegated path is not inside it.
+        let mut f = rootless("");
+        f.options.cgroup_parent =
+            Some("/user.slice/user-1000.slice/user@1000.service/app.slice-x".into());
+        assert_eq!(
+            warnings(&f),
+            [(
+                codes::CGROUP_OUTSIDE_DELEGATION.to_string(),
+                Some("options.cgroup_parent".to_string())
+            )]
+        );
+        // Rootful agents may write anywhere: no warning.
+        let mut f = rootless("cgroup_parent: /zlayer");
+        f.snapshot.user.euid = 0;
+        assert!(warnings(&f).is_empty());
     }
 }

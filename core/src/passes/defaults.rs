@@ -68,6 +68,9 @@ pub fn mount(destination: &str, typ: &str, source: &str, options: &[&str]) -> Re
         .build()?)
 }
 
+/// Default mounts that are read-only unless privileged (so `privileged` shapes them too).
+pub const PRIVILEGE_DEPENDENT_MOUNTS: [&str; 2] = ["/sys", "/sys/fs/cgroup"];
+
 /// The seven default mounts, with the name recorded as their provenance.
 ///
 /// `/sys` and `/sys/fs/cgroup` are read-only unless privileged. `/sys/fs/cgroup` has type

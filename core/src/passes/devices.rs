@@ -54,6 +54,9 @@ struct Planned {
     entry: DeviceEntry,
     node_source: Source,
     rule_source: Source,
+    /// The snapshot fact a CDI node's numbers were filled from: recorded for the node and
+    /// its rule just before the main source, so `last_for` still names the CDI spec.
+    numbers_from: Option<Source>,
 }
 
 pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
@@ -66,6 +69,7 @@ pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
         },
         node_source: n.source.clone(),
         rule_source: n.source.clone(),
+        numbers_from: n.numbers_from.clone(),
     }));
     // Index in d.devices of each node this pass emitted, with its rule's source.
     let mut emitted = Vec::new();
@@ -73,9 +77,13 @@ pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
         match d.devices.iter_mut().find(|e| e.path == p.entry.path) {
             Some(existing) => existing.access = merge_access(&existing.access, &p.entry.access),
             None => {
-                d.record(format!("linux.devices.{}", p.entry.path), p.node_source);
+                let target = format!("linux.devices.{}", p.entry.path);
+                if let Some(fact) = &p.numbers_from {
+                    d.record(target.clone(), fact.clone());
+                }
+                d.record(target, p.node_source);
                 d.devices.push(p.entry);
-                emitted.push((d.devices.len() - 1, p.rule_source));
+                emitted.push((d.devices.len() - 1, p.rule_source, p.numbers_from));
             }
         }
     }
@@ -104,6 +112,7 @@ fn service_devices(cx: &Inputs<'_>, d: &mut Draft) -> Result<Vec<Planned>> {
                 },
                 node_source: Source::input(&field),
                 rule_source: Source::fact(format!("devices.{}", dev.path)),
+                numbers_from: None,
             }),
             DeviceFact::Absent => d.warn(
                 codes::DEVICE_MISSING,
@@ -150,8 +159,9 @@ fn merge_access(a: &str, b: &str) -> String {
         .collect()
 }
 
-/// Fill `linux.resources.devices` for the nodes at `emitted` (index in `d.devices`, source).
-fn device_rules(cx: &Inputs<'_>, d: &mut Draft, emitted: Vec<(usize, Source)>) {
+/// Fill `linux.resources.devices` for the nodes at `emitted` (index in `d.devices`, source,
+/// snapshot fact of the numbers).
+fn device_rules(cx: &Inputs<'_>, d: &mut Draft, emitted: Vec<(usize, Source, Option<Source>)>) {
     d.device_rules.clear();
     if cx.snapshot.rootless() {
         d.record("linux.resources.devices", Source::fact("user.euid"));
@@ -174,7 +184,7 @@ fn device_rules(cx: &Inputs<'_>, d: &mut Draft, emitted: Vec<(usize, Source)>) {
         let r = rule(true, Some(LinuxDeviceType::C), Some(*major), *minor, "rwm");
         push_rule(d, r, Source::default("standard_char_devices"));
     }
-    for (index, source) in emitted {
+    for (index, source, numbers_from) in emitted {
         let Some(e) = d.devices.get(index) else {
             continue;
         };
@@ -190,6 +200,9 @@ fn device_rules(cx: &Inputs<'_>, d: &mut Draft, emitted: Vec<(usize, Source)>) {
             Some(e.node.minor),
             &e.access,
         );
+        if let Some(fact) = numbers_from {
+            d.record(format!("linux.resources.devices.{}", rule_key(&r)), fact);
+        }
         push_rule(d, r, source);
     }
 }
@@ -300,6 +313,7 @@ mod tests {
             node: node(NodeType::Char, major, minor),
             access: "rwm".into(),
             source: Source::fact(format!("devices.{path}")),
+            numbers_from: None,
         })
         .collect()
     }
@@ -462,10 +476,31 @@ mod tests {
             node: node(NodeType::Char, 241, 1),
             access: "rw".into(),
             source: cdi.clone(),
+            numbers_from: None,
         };
         let d = gpu_draft(&web(""), vec![caps]);
         assert!(has_rule(&d, "c 241:1", "rw"), "{:?}", rules(&d));
         assert_eq!(rule_source(&d, "c 241:1"), Some(cdi));
+    }
+
+    #[test]
+    fn cdi_node_filled_from_snapshot_traces_both_sources() {
+        let cdi = Source::Cdi {
+            file: "/var/run/cdi/nvidia.yaml".into(),
+            device: None,
+        };
+        let fact = Source::fact("devices./dev/nvidia-uvm");
+        let mut uvm = h200_nodes().swap_remove(2);
+        uvm.source = cdi.clone();
+        uvm.numbers_from = Some(fact.clone());
+        let d = gpu_draft(&web(""), vec![uvm]);
+        for target in [
+            "linux.devices./dev/nvidia-uvm",
+            "linux.resources.devices.c 238:0",
+        ] {
+            let sources: Vec<&Source> = d.trace.sources_of(target).map(|e| &e.source).collect();
+            assert_eq!(sources, [&fact, &cdi], "{target}");
+        }
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //!    deterministic; the seed used hash order), with `$E:NAME` and `$S:ref` resolved;
 //! 4. the agent's `extra_env`, in order;
 //! 5. GPU visibility env, then MPS/time-slice env, then distributed env (from the gpu pass).
+//!    When one of these replaces a value set in layer 3 or 4 with a different one, warning
+//!    W011 names the key, both layers and the field (never the values, which may be secret).
 //!
 //! `$E:` and `$S:` are recognised only at the very start of a value, as in the seed. `$E:NAME`
 //! reads the agent environment recorded in the snapshot: absent from the snapshot is a missing
@@ -13,6 +15,8 @@
 //! secret the agent resolved (render option `secrets`); an unknown reference is an error,
 //! never the literal text (the seed passed `$S:...` through to the container). Secret values
 //! are never recorded: the trace names only the service field.
+
+use std::collections::BTreeMap;
 
 use crate::draft::Draft;
 use crate::error::{Error, Result};
@@ -31,16 +35,25 @@ pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
     if !d.process.env.contains("TERM") {
         d.set_env("TERM", DEFAULT_TERM, Source::default("term"));
     }
+    // What the service and the agent set, by key: the field naming it and the layer, for W011.
+    let mut own: BTreeMap<String, (String, &str)> = BTreeMap::new();
     for (key, value) in &cx.service.spec.env {
         let field = cx.service.field(&format!("env.{key}"));
         check_key(key, &field)?;
         let (value, source) = resolve_value(cx, d, value, &field)?;
         d.set_env(key, &value, source);
+        own.insert(key.clone(), (field, "the service's `env`"));
     }
     for (i, (key, value)) in cx.options.extra_env.iter().enumerate() {
-        check_key(key, &format!("options.extra_env[{i}]"))?;
+        let field = format!("options.extra_env[{i}]");
+        check_key(key, &field)?;
         d.set_env(key, value, Source::option("extra_env"));
+        own.insert(key.clone(), (field, "render option `extra_env`"));
     }
+    let before: BTreeMap<String, String> = own
+        .keys()
+        .filter_map(|k| Some((k.clone(), d.process.env.get(k)?.to_string())))
+        .collect();
     let gpu = &d.gpu;
     let layers: Vec<(String, String, Source)> = gpu
         .env
@@ -49,8 +62,26 @@ pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
         .chain(&gpu.distributed_env)
         .cloned()
         .collect();
+    let mut replaced: BTreeMap<String, Source> = BTreeMap::new();
     for (key, value, source) in layers {
-        d.set_env(&key, &value, source);
+        d.set_env(&key, &value, source.clone());
+        if own.contains_key(&key) {
+            replaced.insert(key, source);
+        }
+    }
+    for (key, source) in replaced {
+        // Same value: nothing the user asked for was lost.
+        if d.process.env.get(&key) == before.get(&key).map(String::as_str) {
+            continue;
+        }
+        if let Some((field, layer)) = own.get(&key) {
+            // Values are not quoted: either side may be a secret.
+            d.warn(
+                codes::ENV_OVERRIDDEN,
+                format!("`{key}` set by {layer} is replaced by the value from {source}"),
+                Some(field.clone()),
+            );
+        }
     }
     Ok(())
 }
@@ -266,5 +297,55 @@ mod tests {
             f.run(apply).unwrap_err().field(),
             Some("options.extra_env[0]")
         );
+    }
+
+    #[test]
+    fn gpu_layer_replacing_own_value_is_warned_without_values() {
+        let mut f = fixture("    env: { CUDA_VISIBLE_DEVICES: '$S:gpus', SAME: '1', KEEP: k }\n");
+        f.options.secrets.insert("gpus".into(), "s3cret".into());
+        f.options.extra_env = vec![("RANK".into(), "9".into())];
+        let mut draft = Draft::default();
+        let cdi = Source::Cdi {
+            file: "/etc/cdi/nvidia.yaml".into(),
+            device: Some("nvidia.com/gpu=all".into()),
+        };
+        draft
+            .gpu
+            .env
+            .push(("CUDA_VISIBLE_DEVICES".into(), "new-value".into(), cdi));
+        draft
+            .gpu
+            .sharing_env
+            .push(("SAME".into(), "1".into(), Source::default("ts")));
+        draft
+            .gpu
+            .distributed_env
+            .push(("RANK".into(), "0".into(), Source::default("distributed")));
+        let d = f.run_on(apply, draft).unwrap();
+        let got: Vec<_> = d
+            .diagnostics
+            .iter()
+            .map(|x| (x.code.as_str(), x.field.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    codes::ENV_OVERRIDDEN,
+                    Some("services.web.env.CUDA_VISIBLE_DEVICES")
+                ),
+                (codes::ENV_OVERRIDDEN, Some("options.extra_env[0]")),
+            ]
+        );
+        let msg = &d.diagnostics[0].message;
+        assert!(msg.contains("`CUDA_VISIBLE_DEVICES`"), "{msg}");
+        assert!(msg.contains("the service's `env`"), "{msg}");
+        assert!(msg.contains("CDI /etc/cdi/nvidia.yaml"), "{msg}");
+        assert!(
+            !msg.contains("s3cret") && !msg.contains("new-value"),
+            "{msg}"
+        );
+        assert!(d.diagnostics[1].message.contains("extra_env"));
+        assert_eq!(d.diagnostics[0].severity, Severity::Warning);
     }
 }

@@ -10,38 +10,41 @@
 //!   it is). Anonymous volumes are always `rw`.
 //! - Named, anonymous and s3 volumes need their host path in `volume_paths` (keys `name`,
 //!   `_anon_<target without leading / and with / as _>`, `_s3_<bucket>_<prefix or empty>`);
-//!   a missing key is an error naming the volume.
+//!   a missing key is an error naming the volume. The trace cites both the storage entry and
+//!   `volume_paths.<key>` for such a mount.
 //! - Targets (and bind sources) must be absolute and have no `..` component; we never resolve
 //!   such a path ourselves.
-//! - tmpfs `size` goes to the kernel as a byte count or an exact `k`/`m`/`g` (the kernel
-//!   refuses `16Mi`); `0` (no limit for tmpfs) is refused as probably unintended.
-//! - tmpfs `mode` is written in octal. A string is octal digits (`"1777"`, `"0o1777"`). A
-//!   number is ambiguous, because YAML's `0o1777` arrives as 1023 while a plain `1777` arrives
-//!   as 1777. Its two readings, "decimal digits are octal digits" (1777 -> 0o1777) and "the
-//!   number is the mode's value" (1023 -> 0o1777), are both tried; a reading needs a mode
-//!   <= 0o7777 (and, for the first, digits 0-7 only). If they agree or only one exists, it is
-//!   used. If both exist and differ, the one whose permissions narrow from owner to group to
-//!   other (each class a subset of the one before, as in 1777, 755, 750, 700, 644) wins; if
-//!   both or neither do (e.g. 511, which is both 0o511 and 0o777), it is an error asking for a
-//!   quoted string. So `1777` and `0o1777` both mean 0o1777, and no number is silently misread.
+//! - tmpfs `size` and `mode`: see [`super::tmpfs`].
 //! - resolv.conf is written when `dns` is non-empty and the container does not share the host
 //!   network (render option or service setting: one notion, seed bug 13). It is a bundle file
 //!   `resolv.conf` (0644), mounted at /etc/resolv.conf from `<bundle_dir>/resolv.conf`, or from
 //!   the relative path `resolv.conf` when no bundle dir is given (runc resolves it against the
-//!   bundle directory).
+//!   bundle directory). With the host network, `dns` is ignored with info I003.
 
 use std::net::IpAddr;
 
 use crate::draft::{BundleFile, Draft};
 use crate::error::{Error, Result};
-use crate::passes::defaults::{default_mounts, mount, API_SOCKET_DESTINATION, RESOLV_CONF_FILE};
+use crate::passes::defaults::{
+    default_mounts, mount, API_SOCKET_DESTINATION, PRIVILEGE_DEPENDENT_MOUNTS, RESOLV_CONF_FILE,
+};
+use crate::passes::tmpfs::tmpfs_options;
 use crate::render::Inputs;
-use crate::service::{StorageSpec, StorageTier, TmpfsMode};
+use crate::service::{StorageSpec, StorageTier};
 use crate::trace::{codes, Source};
 
 pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
-    for (m, name) in default_mounts(cx.service.spec.privileged)? {
+    let privileged = cx.service.spec.privileged;
+    for (m, name) in default_mounts(privileged)? {
+        let dest = m.destination().to_string_lossy().into_owned();
         d.add_mount(m, Source::default(name));
+        // These two lack `ro` because of `privileged`, so that field shaped them too.
+        if privileged && PRIVILEGE_DEPENDENT_MOUNTS.contains(&dest.as_str()) {
+            d.record(
+                format!("mounts.{dest}"),
+                Source::input(cx.service.field("privileged")),
+            );
+        }
     }
     for (i, storage) in cx.service.spec.storage.iter().enumerate() {
         storage_mount(cx, d, i, storage)?;
@@ -77,6 +80,8 @@ fn storage_mount(cx: &Inputs<'_>, d: &mut Draft, i: usize, storage: &StorageSpec
     let target = storage.target();
     check_path(target, &format!("{field}.target"))?;
     let access = |readonly: bool| if readonly { "ro" } else { "rw" };
+    // The `volume_paths` key the host path came from, for named, anonymous and s3 volumes.
+    let mut volume_key: Option<String> = None;
     let m = match storage {
         StorageSpec::Bind {
             source, readonly, ..
@@ -92,6 +97,7 @@ fn storage_mount(cx: &Inputs<'_>, d: &mut Draft, i: usize, storage: &StorageSpec
         } => {
             tier_warning(d, *tier, &field);
             let path = volume_path(cx, name, &format!("named volume `{name}`"), &field)?;
+            volume_key = Some(name.clone());
             mount(target, "bind", path, &["rbind", access(*readonly)])?
         }
         StorageSpec::Anonymous { tier, .. } => {
@@ -103,6 +109,7 @@ fn storage_mount(cx: &Inputs<'_>, d: &mut Draft, i: usize, storage: &StorageSpec
                 &format!("anonymous volume for `{target}`"),
                 &field,
             )?;
+            volume_key = Some(key);
             mount(target, "bind", path, &["rbind", "rw"])?
         }
         StorageSpec::S3 {
@@ -123,24 +130,22 @@ fn storage_mount(cx: &Inputs<'_>, d: &mut Draft, i: usize, storage: &StorageSpec
                 &format!("s3 volume for bucket `{bucket}`"),
                 &field,
             )?;
+            volume_key = Some(key);
             mount(target, "bind", path, &["rbind", access(*readonly)])?
         }
         StorageSpec::Tmpfs { size, mode, .. } => {
-            let mut options = vec!["nosuid".to_string(), "nodev".to_string()];
-            if let Some(size) = size {
-                options.push(kernel_size(size, &format!("{field}.size"))?);
-            }
-            if let Some(mode) = mode {
-                options.push(format!(
-                    "mode={:o}",
-                    tmpfs_mode(mode, &format!("{field}.mode"))?
-                ));
-            }
+            let options = tmpfs_options(size.as_deref(), mode.as_ref(), &field)?;
             let opts: Vec<&str> = options.iter().map(String::as_str).collect();
             mount(target, "tmpfs", "tmpfs", &opts)?
         }
     };
     d.add_mount(m, Source::input(field));
+    if let Some(key) = volume_key {
+        d.record(
+            format!("mounts.{target}"),
+            Source::option(format!("volume_paths.{key}")),
+        );
+    }
     Ok(())
 }
 
@@ -167,83 +172,18 @@ fn volume_path<'a>(cx: &'a Inputs<'_>, key: &str, what: &str, field: &str) -> Re
         })
 }
 
-/// A size the kernel's tmpfs accepts: bytes, or an exact count of k/m/g (powers of 1024).
-/// `size=<n>[kmg]` as the kernel accepts it (it rejects `16Mi`); zero is refused because
-/// tmpfs reads it as "no limit".
-fn kernel_size(text: &str, field: &str) -> Result<String> {
-    let bytes = crate::units::parse_size(text, field)?;
-    if bytes == 0 {
-        return Err(Error::invalid(
-            field,
-            "a size above 0 (tmpfs reads 0 as no limit)",
-            format!("`{text}`"),
-        ));
-    }
-    Ok(crate::units::tmpfs_size_option(bytes))
-}
-
-const MAX_MODE: u32 = 0o7777;
-
-/// The mode a tmpfs `mode` stands for; see the module doc for the rule for numbers.
-pub fn tmpfs_mode(mode: &TmpfsMode, field: &str) -> Result<u32> {
-    match mode {
-        TmpfsMode::Text(text) => {
-            let digits = text.trim().strip_prefix("0o").unwrap_or(text.trim());
-            octal_text(digits)
-                .filter(|m| *m <= MAX_MODE)
-                .ok_or_else(|| {
-                    Error::invalid(
-                        field,
-                        "an octal mode such as \"1777\" (at most 7777)",
-                        format!("`{text}`"),
-                    )
-                })
-        }
-        TmpfsMode::Number(n) => number_mode(*n, field),
-    }
-}
-
-fn octal_text(digits: &str) -> Option<u32> {
-    if digits.is_empty() || !digits.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
-        return None;
-    }
-    u32::from_str_radix(digits, 8).ok()
-}
-
-/// Owner, group and other narrow down: each class's bits are a subset of the one before.
-fn narrows(mode: u32) -> bool {
-    let (u, g, o) = ((mode >> 6) & 7, (mode >> 3) & 7, mode & 7);
-    u & g == g && g & o == o
-}
-
-fn number_mode(n: u32, field: &str) -> Result<u32> {
-    let as_digits = octal_text(&n.to_string()).filter(|m| *m <= MAX_MODE);
-    let as_value = Some(n).filter(|m| *m <= MAX_MODE);
-    let ambiguous = |why: &str| {
-        Error::invalid(
-            field,
-            "a tmpfs mode; write it as a quoted octal string such as \"1777\"",
-            format!("the number {n}, {why}"),
-        )
-    };
-    match (as_digits, as_value) {
-        (Some(a), Some(b)) if a == b => Ok(a),
-        (Some(a), Some(b)) => match (narrows(a), narrows(b)) {
-            (true, false) => Ok(a),
-            (false, true) => Ok(b),
-            _ => Err(ambiguous(&format!(
-                "which could mean {a:o} or {b:o} (octal)"
-            ))),
-        },
-        (Some(m), None) | (None, Some(m)) => Ok(m),
-        (None, None) => Err(ambiguous("which is above 7777 octal")),
-    }
-}
-
 fn resolv_conf(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
     let dns = &cx.service.spec.dns;
     let host_network = cx.options.host_network || cx.service.host_network();
-    if dns.is_empty() || host_network {
+    if dns.is_empty() {
+        return Ok(());
+    }
+    if host_network {
+        d.info(
+            codes::DNS_IGNORED_HOST_NETWORK,
+            "`dns` is ignored: the container shares the host network, so it uses the host's resolv.conf and none is injected",
+            Some(cx.service.field("dns")),
+        );
         return Ok(());
     }
     let mut contents = String::new();
@@ -384,55 +324,6 @@ mod tests {
     }
 
     #[test]
-    fn seed_bug_12_tmpfs_mode_octal() {
-        let field = "f";
-        for (mode, want) in [
-            (TmpfsMode::Number(1777), 0o1777),
-            (TmpfsMode::Number(1023), 0o1777), // YAML 0o1777
-            (TmpfsMode::Number(755), 0o755),
-            (TmpfsMode::Number(493), 0o755), // YAML 0o755
-            (TmpfsMode::Number(420), 0o644), // YAML 0o644
-            (TmpfsMode::Number(700), 0o700),
-            (TmpfsMode::Number(0), 0),
-            (TmpfsMode::Text("1777".into()), 0o1777),
-            (TmpfsMode::Text("0o755".into()), 0o755),
-        ] {
-            assert_eq!(tmpfs_mode(&mode, field).unwrap(), want, "{mode:?}");
-        }
-        // 511 is 0o511 or YAML 0o777: ambiguous, an error rather than a guess.
-        assert!(tmpfs_mode(&TmpfsMode::Number(511), field).is_err());
-        assert!(tmpfs_mode(&TmpfsMode::Text("1999".into()), field).is_err());
-        assert!(tmpfs_mode(&TmpfsMode::Number(99999), field).is_err());
-    }
-
-    #[test]
-    fn tmpfs_mount_options_from_yaml() {
-        let d = storage("      - { type: tmpfs, target: /tmp, mode: 1777 }\n      - { type: tmpfs, target: /t2, mode: 0o1777 }\n")
-            .run(apply)
-            .unwrap();
-        assert_eq!(options(find(&d, "/tmp")), ["nosuid", "nodev", "mode=1777"]);
-        assert_eq!(options(find(&d, "/t2")), ["nosuid", "nodev", "mode=1777"]);
-    }
-
-    #[test]
-    fn tmpfs_size_in_a_form_the_kernel_accepts() {
-        let one = |size: &str| {
-            let d = storage(&format!(
-                "      - {{ type: tmpfs, target: /tmp, size: '{size}' }}\n"
-            ))
-            .run(apply)?;
-            Ok::<_, Error>(options(find(&d, "/tmp")))
-        };
-        assert_eq!(one("1Gi").unwrap(), ["nosuid", "nodev", "size=1g"]);
-        assert_eq!(one("1000").unwrap(), ["nosuid", "nodev", "size=1000"]);
-        assert!(one("0").is_err());
-        let d = storage("      - { type: tmpfs, target: /tmp, size: 16Mi }\n")
-            .run(apply)
-            .unwrap();
-        assert_eq!(options(find(&d, "/tmp")), ["nosuid", "nodev", "size=16m"]);
-    }
-
-    #[test]
     fn api_socket_mount() {
         let mut f = fixture("");
         f.options.api_socket = Some("/run/zlayer/api.sock".into());
@@ -514,5 +405,100 @@ mod tests {
                 .and_then(|p| p.to_str()),
             Some("tmpfs")
         );
+    }
+
+    fn sources(d: &Draft, target: &str) -> Vec<Source> {
+        d.trace
+            .sources_of(target)
+            .map(|e| e.source.clone())
+            .collect()
+    }
+
+    #[test]
+    fn volume_mounts_cite_storage_and_volume_paths() {
+        let mut f = storage(concat!(
+            "      - { type: named, name: db, target: /db }\n",
+            "      - { type: anonymous, target: /app/cache }\n",
+            "      - { type: s3, bucket: b, target: /s3 }\n",
+            "      - { type: bind, source: /h, target: /h }\n",
+        ));
+        for k in ["db", "_anon_app_cache", "_s3_b_"] {
+            f.options.volume_paths.insert(k.into(), "/vol".into());
+        }
+        let d = f.run(apply).unwrap();
+        for (i, (target, key)) in [
+            ("/db", "db"),
+            ("/app/cache", "_anon_app_cache"),
+            ("/s3", "_s3_b_"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            assert_eq!(
+                sources(&d, &format!("mounts.{target}")),
+                [
+                    Source::input(format!("services.web.storage[{i}]")),
+                    Source::option(format!("volume_paths.{key}"))
+                ]
+            );
+        }
+        // A bind mount's source is in the service file itself.
+        assert_eq!(
+            sources(&d, "mounts./h"),
+            [Source::input("services.web.storage[3]")]
+        );
+    }
+
+    #[test]
+    fn privileged_sys_mounts_cite_privileged() {
+        let d = fixture("    privileged: true\n").run(apply).unwrap();
+        for target in ["mounts./sys", "mounts./sys/fs/cgroup"] {
+            assert_eq!(
+                sources(&d, target),
+                [
+                    Source::default("default_mounts"),
+                    Source::input("services.web.privileged")
+                ]
+            );
+        }
+        assert_eq!(
+            sources(&d, "mounts./proc"),
+            [Source::default("default_mounts")]
+        );
+        let d = fixture("").run(apply).unwrap();
+        assert_eq!(
+            sources(&d, "mounts./sys"),
+            [Source::default("default_mounts")]
+        );
+        // The list of privilege-dependent mounts is exactly the defaults that carry `ro`.
+        let with_ro: Vec<String> = default_mounts(false)
+            .unwrap()
+            .iter()
+            .filter(|(m, _)| options(m).contains(&"ro".to_string()))
+            .map(|(m, _)| m.destination().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(with_ro, PRIVILEGE_DEPENDENT_MOUNTS);
+    }
+
+    #[test]
+    fn dns_with_host_network_is_an_info() {
+        let d = fixture("    dns: [10.0.0.2]\n    network_mode: host\n")
+            .run(apply)
+            .unwrap();
+        assert_eq!(d.diagnostics.len(), 1);
+        let diag = &d.diagnostics[0];
+        assert_eq!(diag.code, codes::DNS_IGNORED_HOST_NETWORK);
+        assert_eq!(diag.severity, crate::trace::Severity::Info);
+        assert_eq!(diag.field.as_deref(), Some("services.web.dns"));
+        assert!(diag.message.contains("resolv.conf"), "{}", diag.message);
+        // Without dns, or without the host network, no such note.
+        let mut f = fixture("");
+        f.options.host_network = true;
+        assert!(f.run(apply).unwrap().diagnostics.is_empty());
+        assert!(fixture("    dns: [10.0.0.2]\n")
+            .run(apply)
+            .unwrap()
+            .diagnostics
+            .is_empty());
     }
 }

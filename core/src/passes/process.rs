@@ -47,6 +47,10 @@ fn user(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
             d.process.uid = u.uid;
             d.process.gid = u.gid;
             d.process.additional_gids = u.additional_gids;
+            // The files come first so that the last entry (read for error fields) is `User`.
+            for file in u.used_files {
+                d.record("process.user", Source::image(file));
+            }
             Source::image("User")
         }
         None => {
@@ -333,6 +337,32 @@ mod tests {
         }
         let d = f.run(apply).unwrap();
         assert_eq!((d.process.uid, d.process.gid), (1000, 1001));
+        let user_sources = |d: &Draft| {
+            d.trace
+                .sources_of("process.user")
+                .map(|e| e.source.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(user_sources(&d), [Source::image("User")]);
+        if let Some(i) = f.image.as_mut() {
+            i.config.user = Some("app:video".into());
+            i.passwd = Some("app:x:1000:1000::/home/app:/bin/sh\n".into());
+            i.group = Some("video:x:44:app\n".into());
+        }
+        let d = f.run(apply).unwrap();
+        assert_eq!((d.process.uid, d.process.gid), (1000, 44));
+        assert_eq!(
+            user_sources(&d),
+            [
+                Source::image("/etc/passwd"),
+                Source::image("/etc/group"),
+                Source::image("User")
+            ]
+        );
+        if let Some(i) = f.image.as_mut() {
+            i.passwd = None;
+            i.group = None;
+        }
         if let Some(i) = f.image.as_mut() {
             i.config.user = Some("nginx".into());
         }

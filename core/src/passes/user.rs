@@ -1,10 +1,11 @@
-//! Resolve the image's `User` (`uid`, `uid:gid`, `name`, `name:group`, `uid:group`...) to
-//! numeric ids through the image's /etc/passwd and /etc/group, the way Docker (runc's
-//! `GetExecUser`) does. Unlike the seed, a name that cannot be resolved is an error: it never
+//! Resolve a user spec (the image's `User`, or the service's `user`, which overrides it) —
+//! `uid`, `uid:gid`, `name`, `name:group`, `uid:group`... — to numeric ids through the image's
+//! /etc/passwd and /etc/group, the way Docker (runc's `GetExecUser`) does. Unlike the seed, a
+//! name that cannot be resolved is an error naming the field the spec came from: it never
 //! silently becomes uid 0 (seed bug 7).
 //!
 //! Rules (documented in the README):
-//! - `User` absent or empty: 0:0.
+//! - Spec empty (or no user given anywhere): 0:0.
 //! - The user part matches a passwd entry by name, or by uid when numeric; a numeric uid with no
 //!   entry is used as is. A name with no entry is an error.
 //! - Group given: matched by name or gid in /etc/group; a numeric gid with no entry is used as
@@ -13,11 +14,12 @@
 //! - Group not given: the passwd entry's primary gid, or 0 when the uid has no entry (Docker's
 //!   rule, not the seed's gid = uid); supplementary gids are the /etc/group entries that list
 //!   the user's name as a member, in file order, without duplicates.
+//! - Without an image (or without its passwd/group text) only numeric ids resolve.
 
 use crate::error::{Error, Result};
 use crate::image::{GroupEntry, Image, PasswdEntry};
 
-/// The field errors about the image user name.
+/// The field errors about the image's `User` name.
 pub const USER_FIELD: &str = "image.User";
 
 /// Numeric identity of the container process.
@@ -26,12 +28,22 @@ pub struct ResolvedUser {
     pub uid: u32,
     pub gid: u32,
     pub additional_gids: Vec<u32>,
+    /// The image files an entry was taken from (`/etc/passwd`, `/etc/group`), for the trace.
+    pub used_files: Vec<&'static str>,
 }
 
-/// Resolve the image's `User`; `None` when the image gives no user (the caller uses 0:0).
-pub fn resolve_user(image: Option<&Image>) -> Result<Option<ResolvedUser>> {
-    let Some(image) = image else { return Ok(None) };
-    let spec = image.config.user.as_deref().unwrap_or("").trim();
+pub const PASSWD_FILE: &str = "/etc/passwd";
+pub const GROUP_FILE: &str = "/etc/group";
+
+/// Resolve `spec` (from the input `field`, named in errors: `image.User` or
+/// `services.x.user`) through `image`'s passwd and group text; `None` when `spec` is empty
+/// (the caller uses 0:0).
+pub fn resolve_user(
+    spec: &str,
+    field: &str,
+    image: Option<&Image>,
+) -> Result<Option<ResolvedUser>> {
+    let spec = spec.trim();
     if spec.is_empty() {
         return Ok(None);
     }
@@ -41,26 +53,33 @@ pub fn resolve_user(image: Option<&Image>) -> Result<Option<ResolvedUser>> {
     };
     if user_part.is_empty() || group_part == Some("") {
         return Err(Error::invalid(
-            USER_FIELD,
+            field,
             "`user`, `uid`, `user:group` or `uid:gid`",
             format!("`{spec}`"),
         ));
     }
-    let passwd = image.passwd_entries();
+    let passwd = image.map(Image::passwd_entries).unwrap_or_default();
+    let groups = image.map(Image::group_entries).unwrap_or_default();
+    let has_passwd = image.is_some_and(|i| i.passwd.is_some());
+    let has_group = image.is_some_and(|i| i.group.is_some());
     let entry = find_user(&passwd, user_part);
     let uid = match (entry, user_part.parse::<u32>()) {
         (Some(e), _) => e.uid,
         (None, Ok(uid)) => uid,
         (None, Err(_)) => {
             return Err(unresolvable(
-                image.passwd.is_some(),
+                field,
+                has_passwd,
                 "user",
                 user_part,
-                "/etc/passwd",
+                PASSWD_FILE,
             ))
         }
     };
-    let groups = image.group_entries();
+    let mut used_files = Vec::new();
+    if entry.is_some() {
+        used_files.push(PASSWD_FILE);
+    }
     match group_part {
         Some(g) => {
             let gid = match (
@@ -69,21 +88,20 @@ pub fn resolve_user(image: Option<&Image>) -> Result<Option<ResolvedUser>> {
                     .find(|e| e.name == g || e.gid.to_string() == g),
                 g.parse::<u32>(),
             ) {
-                (Some(e), _) => e.gid,
+                (Some(e), _) => {
+                    used_files.push(GROUP_FILE);
+                    e.gid
+                }
                 (None, Ok(gid)) => gid,
                 (None, Err(_)) => {
-                    return Err(unresolvable(
-                        image.group.is_some(),
-                        "group",
-                        g,
-                        "/etc/group",
-                    ))
+                    return Err(unresolvable(field, has_group, "group", g, GROUP_FILE))
                 }
             };
             Ok(Some(ResolvedUser {
                 uid,
                 gid,
                 additional_gids: Vec::new(),
+                used_files,
             }))
         }
         None => {
@@ -91,10 +109,14 @@ pub fn resolve_user(image: Option<&Image>) -> Result<Option<ResolvedUser>> {
             let additional_gids = entry
                 .map(|e| member_gids(&groups, &e.name))
                 .unwrap_or_default();
+            if !additional_gids.is_empty() {
+                used_files.push(GROUP_FILE);
+            }
             Ok(Some(ResolvedUser {
                 uid,
                 gid,
                 additional_gids,
+                used_files,
             }))
         }
     }
@@ -121,14 +143,14 @@ fn member_gids(groups: &[GroupEntry], name: &str) -> Vec<u32> {
     gids
 }
 
-fn unresolvable(file_supplied: bool, what: &str, name: &str, file: &str) -> Error {
+fn unresolvable(field: &str, file_supplied: bool, what: &str, name: &str, file: &str) -> Error {
     let why = if file_supplied {
         format!("`{name}`, which the image's {file} does not list")
     } else {
         format!("`{name}`, but the image's {file} was not supplied to resolve it")
     };
     Error::invalid(
-        USER_FIELD,
+        field,
         format!("a numeric {what} id or a {what} name from the image's {file}"),
         why,
     )
@@ -154,8 +176,14 @@ mod tests {
         }
     }
 
+    /// The ids only (the files consulted are checked in their own test).
     fn resolve(user: &str) -> Result<Option<ResolvedUser>> {
-        resolve_user(Some(&image(user)))
+        resolve_user(user, USER_FIELD, Some(&image(user))).map(|u| {
+            u.map(|u| ResolvedUser {
+                used_files: Vec::new(),
+                ..u
+            })
+        })
     }
 
     fn ids(uid: u32, gid: u32, extra: &[u32]) -> Option<ResolvedUser> {
@@ -163,13 +191,30 @@ mod tests {
             uid,
             gid,
             additional_gids: extra.to_vec(),
+            used_files: Vec::new(),
         })
+    }
+
+    #[test]
+    fn files_used_are_reported() {
+        let files = |user: &str| {
+            resolve_user(user, USER_FIELD, Some(&image(user)))
+                .unwrap()
+                .map(|u| u.used_files)
+                .unwrap_or_default()
+        };
+        assert!(files("4242:7").is_empty());
+        assert_eq!(files("4242:staff"), [GROUP_FILE]);
+        assert_eq!(files("nginx:7"), [PASSWD_FILE]);
+        // Implicit group: the primary gid from passwd, memberships from group.
+        assert_eq!(files("nginx"), [PASSWD_FILE, GROUP_FILE]);
+        assert_eq!(files("root"), [PASSWD_FILE]);
     }
 
     #[test]
     fn empty_or_absent_user_is_none() {
         assert_eq!(resolve("").unwrap(), None);
-        assert_eq!(resolve_user(None).unwrap(), None);
+        assert_eq!(resolve_user("  ", USER_FIELD, None).unwrap(), None);
     }
 
     #[test]
@@ -207,7 +252,15 @@ mod tests {
             },
             ..Default::default()
         };
-        let err = resolve_user(Some(&img)).unwrap_err();
+        let err = resolve_user("nginx", USER_FIELD, Some(&img)).unwrap_err();
+        assert!(err.to_string().contains("not supplied"), "{err}");
+        // No image at all: numeric ids still resolve, names cannot.
+        assert_eq!(
+            resolve_user("7:8", "services.web.user", None).unwrap(),
+            ids(7, 8, &[])
+        );
+        let err = resolve_user("nginx", "services.web.user", None).unwrap_err();
+        assert_eq!(err.field(), Some("services.web.user"));
         assert!(err.to_string().contains("not supplied"), "{err}");
     }
 
@@ -215,5 +268,14 @@ mod tests {
     fn malformed_user_is_error() {
         assert!(resolve(":5").is_err());
         assert!(resolve("5:").is_err());
+    }
+
+    #[test]
+    fn errors_name_the_given_field() {
+        let img = image("");
+        for spec in ["ghost", "nginx:nogroup", ":5"] {
+            let err = resolve_user(spec, "services.web.user", Some(&img)).unwrap_err();
+            assert_eq!(err.field(), Some("services.web.user"), "{spec}");
+        }
     }
 }
