@@ -13,4 +13,5 @@ pub mod paths;
 pub mod process;
 pub mod resources;
 pub mod tmpfs;
+pub mod unapplied;
 pub mod user;

@@ -1,6 +1,16 @@
-//! Pass `process`: hostname, user, working directory, command line and rlimits.
+//! Pass `process`: hostname, user, working directory, command line, rlimits and
+//! `root.readonly`; it ends by noting the service keys no pass applies (see
+//! [`super::unapplied`]).
 //!
 //! Decisions (README):
+//! - Hostname: render option `hostname`, else the service's `hostname`, else the container
+//!   id's display form. A given hostname must be 1-64 characters of ASCII letters, digits,
+//!   `-` and `.`, not starting with `-` (the error names the field it came from).
+//! - User: the service's `user` (Docker `--user`: `name|uid[:group|gid]`) overrides the image
+//!   `User`; either is resolved through the image's /etc/passwd and /etc/group (see
+//!   [`super::user`]) and errors name the field it came from (`services.x.user` or
+//!   `image.User`). An empty service `user` is an error, not "no user". Neither: 0:0.
+//! - `read_only_root_fs: true` sets `root.readonly`.
 //! - Command line follows Docker, not the seed (seed bug 9): a service `entrypoint` replaces
 //!   the image Entrypoint *and* drops the image Cmd; `args` without `entrypoint` keep the image
 //!   Entrypoint and replace its Cmd (an explicit empty `args` list means "no arguments");
@@ -13,7 +23,8 @@
 use oci_spec::runtime::PosixRlimitType;
 
 use super::defaults::{DEFAULT_NOFILE, RLIMIT_NAMES};
-use super::user::resolve_user;
+use super::unapplied::note_unapplied;
+use super::user::{resolve_user, USER_FIELD};
 use crate::draft::Draft;
 use crate::error::{Error, Result};
 use crate::render::Inputs;
@@ -21,37 +32,93 @@ use crate::service::UlimitSpec;
 use crate::trace::Source;
 
 pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
-    hostname(cx, d);
+    hostname(cx, d)?;
     user(cx, d)?;
     cwd(cx, d)?;
     args(cx, d)?;
-    rlimits(cx, d)
+    rlimits(cx, d)?;
+    if cx.service.spec.read_only_root_fs {
+        d.root_readonly = true;
+        d.record(
+            "root.readonly",
+            Source::input(cx.service.field("read_only_root_fs")),
+        );
+    }
+    note_unapplied(cx, d);
+    Ok(())
 }
 
-fn hostname(cx: &Inputs<'_>, d: &mut Draft) {
-    match &cx.options.hostname {
-        Some(h) => {
-            d.hostname = h.clone();
-            d.record("hostname", Source::option("hostname"));
-        }
-        None => {
-            d.hostname = cx.options.container_id.to_string();
-            d.record("hostname", Source::option("container_id"));
-        }
+fn hostname(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
+    let (name, source) = if let Some(h) = &cx.options.hostname {
+        check_hostname(h, "options.hostname")?;
+        (h.clone(), Source::option("hostname"))
+    } else if let Some(h) = &cx.service.spec.hostname {
+        let field = cx.service.field("hostname");
+        check_hostname(h, &field)?;
+        (h.clone(), Source::input(field))
+    } else {
+        (
+            cx.options.container_id.to_string(),
+            Source::option("container_id"),
+        )
+    };
+    d.hostname = name;
+    d.record("hostname", source);
+    Ok(())
+}
+
+/// 1-64 ASCII letters, digits, `-` and `.`, not starting with `-` (runc passes it to
+/// sethostname, and a leading `-` reads as an option to tools that print it).
+fn check_hostname(name: &str, field: &str) -> Result<()> {
+    let ok = (1..=64).contains(&name.len())
+        && !name.starts_with('-')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            "a hostname of 1-64 letters, digits, `-` and `.`, not starting with `-`",
+            format!("`{name}`"),
+        ))
     }
 }
 
 fn user(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
-    let source = match resolve_user(cx.image)? {
+    // The service's `user` overrides the image's `User`, as `docker run --user` does.
+    let (spec, field, spec_source) = match &cx.service.spec.user {
+        Some(u) => {
+            let field = cx.service.field("user");
+            if u.trim().is_empty() {
+                return Err(Error::invalid(
+                    field,
+                    "`name`, `uid`, `name:group` or `uid:gid`",
+                    "an empty string",
+                ));
+            }
+            (u.as_str(), field.clone(), Source::input(field))
+        }
+        None => (
+            cx.image
+                .and_then(|i| i.config.user.as_deref())
+                .unwrap_or(""),
+            USER_FIELD.to_string(),
+            Source::image("User"),
+        ),
+    };
+    let source = match resolve_user(spec, &field, cx.image)? {
         Some(u) => {
             d.process.uid = u.uid;
             d.process.gid = u.gid;
             d.process.additional_gids = u.additional_gids;
-            // The files come first so that the last entry (read for error fields) is `User`.
+            // The files come first so that the last entry (namespaces reads it to name the
+            // field in its errors) is the user spec's own field.
             for file in u.used_files {
                 d.record("process.user", Source::image(file));
             }
-            Source::image("User")
+            spec_source
         }
         None => {
             d.process.uid = 0;
@@ -219,7 +286,6 @@ mod tests {
     use super::*;
     use crate::image::{Image, ImageConfig};
     use crate::passes::defaults::fixture::{fixture, Fixture};
-    use crate::passes::user::USER_FIELD;
 
     fn with_image(mut f: Fixture, entrypoint: Option<&[&str]>, cmd: Option<&[&str]>) -> Fixture {
         let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect();
@@ -367,6 +433,122 @@ mod tests {
             i.config.user = Some("nginx".into());
         }
         assert_eq!(f.run(apply).unwrap_err().field(), Some(USER_FIELD));
+    }
+
+    /// A fixture with a command and an image carrying `image_user` and passwd/group text.
+    fn user_fixture(body: &str, image_user: Option<&str>) -> Fixture {
+        let mut f = with_image(fixture(body), Some(&["/e"]), None);
+        if let Some(i) = f.image.as_mut() {
+            i.config.user = image_user.map(String::from);
+            i.passwd = Some("app:x:1000:1000::/home/app:/bin/sh\nimg:x:7:7::/:/bin/sh\n".into());
+            i.group = Some("video:x:44:app\nstaff:x:50:\n".into());
+        }
+        f
+    }
+
+    fn ids(f: &Fixture) -> Result<(u32, u32, Vec<u32>)> {
+        f.run(apply)
+            .map(|d| (d.process.uid, d.process.gid, d.process.additional_gids))
+    }
+
+    #[test]
+    fn service_user_resolves_and_overrides_image_user() {
+        let img = Some("img");
+        assert_eq!(ids(&user_fixture("", img)).unwrap(), (7, 7, vec![]));
+        let by_name = user_fixture("    user: app\n", img);
+        assert_eq!(ids(&by_name).unwrap(), (1000, 1000, vec![44]));
+        let numeric = user_fixture("    user: \"4242\"\n", img);
+        assert_eq!(ids(&numeric).unwrap(), (4242, 0, vec![]));
+        let with_group = user_fixture("    user: \"app:staff\"\n", img);
+        assert_eq!(ids(&with_group).unwrap(), (1000, 50, vec![]));
+        // Without any image, numeric ids still work.
+        let mut no_image = fixture("    user: \"5:6\"\n");
+        no_image.options.args = Some(vec!["x".into()]);
+        assert_eq!(ids(&no_image).unwrap(), (5, 6, vec![]));
+        // The last `process.user` entry names the service field (namespaces reads it).
+        let d = by_name.run(apply).unwrap();
+        assert_eq!(
+            d.trace.last_for("process.user").unwrap().source,
+            Source::input("services.web.user")
+        );
+    }
+
+    #[test]
+    fn service_user_errors_name_the_service_field() {
+        for body in [
+            "    user: ghost\n",
+            "    user: \"app:nogroup\"\n",
+            "    user: \"\"\n",
+        ] {
+            let err = ids(&user_fixture(body, Some("img"))).unwrap_err();
+            assert_eq!(err.field(), Some("services.web.user"), "{body}");
+        }
+        let err = ids(&user_fixture("    user: ghost\n", None)).unwrap_err();
+        assert!(err.to_string().contains("ghost"), "{err}");
+    }
+
+    #[test]
+    fn hostname_precedence_option_then_service_then_id() {
+        let mut f = with_image(fixture("    hostname: box.local\n"), Some(&["/e"]), None);
+        let d = f.run(apply).unwrap();
+        assert_eq!(d.hostname, "box.local");
+        assert_eq!(
+            d.trace.last_for("hostname").unwrap().source,
+            Source::input("services.web.hostname")
+        );
+        f.options.hostname = Some("opt".into());
+        assert_eq!(f.run(apply).unwrap().hostname, "opt");
+    }
+
+    #[test]
+    fn hostname_is_validated() {
+        let long = "a".repeat(65);
+        for bad in ["-box", "under_score", "sp ace", long.as_str()] {
+            let f = with_image(
+                fixture(&format!("    hostname: \"{bad}\"\n")),
+                Some(&["/e"]),
+                None,
+            );
+            let err = f.run(apply).unwrap_err();
+            assert_eq!(err.field(), Some("services.web.hostname"), "{bad}");
+        }
+        let mut f = with_image(fixture(""), Some(&["/e"]), None);
+        f.options.hostname = Some(String::new());
+        assert_eq!(f.run(apply).unwrap_err().field(), Some("options.hostname"));
+        f.options.hostname = Some("a".repeat(64));
+        assert!(f.run(apply).is_ok());
+    }
+
+    #[test]
+    fn read_only_root_fs_sets_root_readonly() {
+        let f = with_image(
+            fixture("    read_only_root_fs: true\n"),
+            Some(&["/e"]),
+            None,
+        );
+        let d = f.run(apply).unwrap();
+        assert!(d.root_readonly);
+        assert_eq!(
+            d.trace.last_for("root.readonly").unwrap().source,
+            Source::input("services.web.read_only_root_fs")
+        );
+        let d = with_image(fixture(""), Some(&["/e"]), None)
+            .run(apply)
+            .unwrap();
+        assert!(!d.root_readonly);
+        assert!(d.trace.last_for("root.readonly").is_none());
+    }
+
+    #[test]
+    fn unapplied_keys_are_noted_by_the_pass() {
+        let f = with_image(fixture("    tty: true\n"), Some(&["/e"]), None);
+        let d = f.run(apply).unwrap();
+        let fields: Vec<_> = d.diagnostics.iter().map(|x| x.field.as_deref()).collect();
+        assert_eq!(fields, [Some("services.web.tty")]);
+        assert_eq!(
+            d.diagnostics[0].code,
+            crate::trace::codes::FIELD_NOT_APPLIED
+        );
     }
 
     fn limits(body: &str) -> Result<Vec<(PosixRlimitType, u64, u64)>> {

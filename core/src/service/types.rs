@@ -367,8 +367,8 @@ pub enum StorageTier {
 
 /// tmpfs `mode`: an octal permission. A string is octal digits (`"1777"`, `"0o1777"`).
 /// A number is ambiguous (YAML `0o1777` arrives as 1023, while `1777` was meant as octal
-/// digits); the mounts pass reads it both ways and keeps the reading that is a sensible
-/// permission, else asks for a quoted string. See `passes/mounts.rs` and the README.
+/// digits); the tmpfs helper (`passes/tmpfs.rs`) reads it both ways and keeps the reading that is a sensible
+/// permission, else asks for a quoted string. See `passes/tmpfs.rs` and the README.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum TmpfsMode {
