@@ -22,8 +22,14 @@ cargo clippy -q --workspace --all-targets -- -D warnings
 step "tests (unit, conformance, goldens, CLI, runc, wasm parity)"
 cargo test -q --workspace
 
-if [ -f web-demo/test/run.sh ]; then
-  step "web demo: build and browser test"
+step "web demo: build (wasm-bindgen) and browser test (Chromium)"
+if command -v wasm-bindgen >/dev/null && [ -d web-demo/node_modules ]; then
+  bash web-demo/build.sh
   bash web-demo/test/run.sh
+elif [ "${CI:-}" = true ]; then
+  echo "web demo: wasm-bindgen or web-demo/node_modules missing with CI=true (run .ci/tools.sh)" >&2
+  exit 1
+else
+  echo "!!!!!!!! web demo SKIPPED: needs wasm-bindgen-cli and 'npm ci' in web-demo (bash .ci/tools.sh) !!!!!!!!"
 fi
 step "all passed"

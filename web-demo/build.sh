@@ -27,15 +27,20 @@ export CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=true \
 (cd "$root" && cargo build -p ocigen-wasm --target wasm32-unknown-unknown --release)
 
 rm -rf "$here/pkg"
-wasm-bindgen --target web --no-typescript --out-dir "$here/pkg" \
+# The name section (function names, ~0.8 MB) is for debugging only.
+wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section --out-dir "$here/pkg" \
   "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/ocigen_wasm.wasm"
 wasm="$here/pkg/ocigen_wasm_bg.wasm"
-if command -v wasm-opt >/dev/null && wasm-opt --version | grep -qvE 'version (10[0-9]|11[0-5])\b'; then
-  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+# wasm-opt: web-demo's npm devDependency (binaryen@132, after `npm ci`), else one on PATH.
+opt="$here/node_modules/.bin/wasm-opt"
+[ -x "$opt" ] || opt="$(command -v wasm-opt || true)"
+opt_version="$([ -n "$opt" ] && "$opt" --version | grep -oE '[0-9]+' | head -1 || true)"
+if [ -n "$opt_version" ] && [ "$opt_version" -ge 116 ]; then
+  "$opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-reference-types --enable-mutable-globals "$wasm" -o "$wasm.opt" && mv "$wasm.opt" "$wasm"
-  echo "build.sh: wasm-opt applied ($(wasm-opt --version))"
+  echo "build.sh: wasm-opt $opt_version applied"
 else
-  echo "build.sh: wasm-opt not found (or too old); skipped (optional)"
+  echo "build.sh: wasm-opt not found (or older than 116, which breaks wasm-bindgen output); skipped (optional)"
 fi
 
 node "$here/tools/gen-presets.mjs" "$root" "$here/presets.js"

@@ -149,7 +149,14 @@ fn usage_errors_exit_2_and_help_has_examples() {
     assert_eq!(code(&ocigen(&["render"])), 2);
     assert_eq!(code(&ocigen(&["frobnicate"])), 2);
     assert_eq!(code(&ocigen(&["render", "x.yaml", "--env", "NOEQUALS"])), 2);
-    for cmd in ["probe", "render", "bundle", "validate", "requirements", "explain"] {
+    for cmd in [
+        "probe",
+        "render",
+        "bundle",
+        "validate",
+        "requirements",
+        "explain",
+    ] {
         let o = ocigen(&[cmd, "--help"]);
         assert_eq!(code(&o), 0);
         assert!(

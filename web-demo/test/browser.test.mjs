@@ -99,12 +99,28 @@ await check('diagnostics show their field paths', async () => {
 });
 
 await check('diff view shows the device changes between NVIDIA and no-GPU snapshots', async () => {
-  await page.locator('#example').selectOption('gpu-inference');
+  // A GPU *resource* is unsatisfiable on a host without GPUs (the diff would be config vs
+  // error), so pass NVIDIA nodes through as plain devices: present on the NVIDIA host,
+  // absent (skipped, with a warning) on the other.
+  await page.locator('#example').selectOption('fuse-dev');
+  const yaml = await page.locator('#yaml').inputValue();
+  const extra = '      - path: /dev/nvidiactl\n      - path: /dev/nvidia0\n';
+  await setYaml(yaml.replace('    devices:\n', `    devices:\n${extra}`));
   await page.locator('#diff-a').selectOption('nvidia-8gpu-cdi-v2-root');
   await page.locator('#diff-b').selectOption('nogpu-v2-root');
   const removed = await page.locator('#diff .del').allTextContents();
-  assert.ok(removed.some((l) => l.includes('/dev/nvidia')), `removed lines: ${removed.slice(0, 20)}`);
+  const added = await page.locator('#diff .add').allTextContents();
+  for (const dev of ['/dev/nvidia0', '/dev/nvidiactl']) {
+    assert.ok(removed.some((l) => l.includes(`"path": "${dev}"`)), `${dev} removed; removed lines: ${removed}`);
+  }
+  assert.ok(![...removed, ...added].some((l) => l.includes('error E_')), 'both sides render');
+  assert.ok(removed.length + added.length < 80, `a device-level diff, not the whole file: ${removed.length}-/${added.length}+`);
   assert.match(await page.locator('#diff-summary').textContent(), /removed/);
+  // On the no-GPU host the skipped devices are reported with their field path.
+  await page.locator('#snapshot').selectOption('nogpu-v2-root');
+  const diag = await page.locator('#diagnostics').textContent();
+  assert.match(diag, /W005_DEVICE_MISSING/);
+  assert.match(diag, /services\.sshfs\.devices/);
   await page.locator('#diff').scrollIntoViewIfNeeded();
 });
 
@@ -113,10 +129,12 @@ await check('pasting your own probe output renders with it', async () => {
   await page.locator('#custom-snapshot').fill('{"snapshot_version": 1');
   await page.locator('#error').waitFor({ state: 'visible' });
   assert.equal(await page.locator('#error-code').textContent(), 'E_PARSE');
-  const rootless = readFileSync(new URL('../presets.js', import.meta.url), 'utf8').includes('rootless-v2-user-slice');
-  assert.ok(rootless, 'presets include the rootless snapshot');
-  await page.locator('#snapshot').selectOption('nvidia-8gpu-cdi-v2-root');
+  const { SNAPSHOTS } = await import('../presets.js');
+  const rootless = SNAPSHOTS.find((s) => s.stem === 'rootless-v2-user-slice');
+  await page.locator('#custom-snapshot').fill(rootless.json);
   await page.locator('#error').waitFor({ state: 'hidden' });
+  assert.ok((await config()).linux.namespaces.some((n) => n.type === 'user'), 'pasted rootless snapshot used');
+  await page.locator('#snapshot').selectOption('nvidia-8gpu-cdi-v2-root');
 });
 
 await page.screenshot({ path: join(artifacts, 'screenshot.png'), fullPage: true });
