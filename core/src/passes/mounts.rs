@@ -21,7 +21,7 @@
 //!   the relative path `resolv.conf` when no bundle dir is given (runc resolves it against the
 //!   bundle directory). With the host network, `dns` is ignored with info I003.
 
-use std::net::IpAddr;
+use core::net::IpAddr;
 
 use crate::draft::{BundleFile, Draft};
 use crate::error::{Error, Result};
