@@ -1,0 +1,50 @@
+//! Render speed: one example service on one snapshot, from texts (parse + render + canonical
+//! JSON, what the web page does on every keystroke), and the whole example matrix.
+//! Run: `cargo bench -p ocigen-tests --bench render`.
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use ocigen_core::render_request;
+use ocigen_tests::{request, services, snapshots};
+
+fn bench(c: &mut Criterion) {
+    let services = services();
+    let snapshots = snapshots();
+    let pick = |svc: &str, snap: &str| {
+        let s = services
+            .iter()
+            .find(|s| s.stem == svc)
+            .expect("service fixture");
+        let n = snapshots
+            .iter()
+            .find(|n| n.stem == snap)
+            .expect("snapshot fixture");
+        request(s, n)
+    };
+    let gpu = pick("gpu-inference", "nvidia-h200-v2-nested");
+    c.bench_function(
+        "render gpu-inference on nvidia-h200 (built-in passthrough)",
+        |b| b.iter(|| render_request(black_box(&gpu))),
+    );
+    let cdi = pick("gpu-training", "nvidia-8gpu-cdi-v2-root");
+    c.bench_function("render gpu-training on 8-GPU host (two CDI files)", |b| {
+        b.iter(|| render_request(black_box(&cdi)))
+    });
+    let web = pick("web", "nogpu-v2-root");
+    c.bench_function("render web with image config and passwd", |b| {
+        b.iter(|| render_request(black_box(&web)))
+    });
+    let all: Vec<_> = snapshots
+        .iter()
+        .flat_map(|n| services.iter().map(move |s| request(s, n)))
+        .collect();
+    c.bench_function("render the whole example matrix (130 pairs)", |b| {
+        b.iter(|| {
+            all.iter()
+                .map(|r| render_request(black_box(r)).len())
+                .sum::<usize>()
+        })
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
