@@ -206,6 +206,22 @@ fn hostname_flag_sets_the_uts_name() {
 }
 
 #[test]
+fn service_user_hostname_and_read_only_root() {
+    let case = case!("service-identity");
+    let image = case.path("image.json");
+    std::fs::write(&image, r#"{"User":"1234:2345"}"#).expect("image config");
+    let f = case.arg("--image-config").arg(&image).run();
+    assert_eq!(f.get("uid"), "4321", "{f}");
+    assert_eq!(f.get("gid"), "765", "{f}");
+    assert_eq!(f.get("hostname"), "from-the-spec", "{f}");
+    let (_, opts) = f.mount("/");
+    assert!(
+        opts.contains(&"ro"),
+        "root must be read-only: {opts:?}\n{f}"
+    );
+}
+
+#[test]
 fn tmpfs_size_and_mode() {
     let f = case!("tmpfs").run();
     let (ty, opts) = f.mount("/scratch");
