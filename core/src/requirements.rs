@@ -58,21 +58,10 @@ pub fn requirements(service: &Service, options: &RenderOptions) -> Requirements 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::parse_service_file;
 
     fn req(body: &str) -> Requirements {
-        let mut yaml = String::from(
-            "version: v1\ndeployment: test\nservices:\n  web:\n    image: {name: x}\n",
-        );
-        for line in body.lines() {
-            yaml.push_str("    ");
-            yaml.push_str(line);
-            yaml.push('\n');
-        }
-        let service = parse_service_file("t.yaml", &yaml)
-            .and_then(|f| f.service(None))
-            .unwrap_or_else(|e| panic!("{e}\n{yaml}"));
-        requirements(&service, &RenderOptions::new("web", 0))
+        let f = crate::passes::defaults::fixture::fixture_unindented(body);
+        requirements(&f.service, &RenderOptions::new("web", 0))
     }
 
     fn set(items: &[&str]) -> BTreeSet<String> {

@@ -181,6 +181,12 @@ pub(crate) mod fixture {
         }
     }
 
+    /// [`fixture`] for a body written without indentation.
+    pub fn fixture_unindented(body: &str) -> Fixture {
+        let indented: String = body.lines().map(|l| format!("    {l}\n")).collect();
+        fixture(&indented)
+    }
+
     impl Fixture {
         /// Run `pass` on `draft` (use [`Fixture::run`] for an empty one).
         pub fn run_on(&self, pass: PassFn, mut draft: Draft) -> Result<Draft> {

@@ -94,7 +94,7 @@ pub(crate) mod fixture {
     use crate::error::Result;
     use crate::options::RenderOptions;
     use crate::render::{Inputs, PassFn};
-    use crate::service::{parse_service_file, Service};
+    use crate::service::Service;
     use crate::snapshot::Snapshot;
 
     pub(crate) struct Fixture {
@@ -103,23 +103,13 @@ pub(crate) mod fixture {
         pub snapshot: Snapshot,
     }
 
-    /// Service `web` whose body is `body` (service-level YAML, unindented), image `x`.
+    /// Service `web` whose body is `body` (service-level YAML, unindented).
     pub(crate) fn web(body: &str) -> Fixture {
-        let mut yaml = String::from(
-            "version: v1\ndeployment: test\nservices:\n  web:\n    image: {name: x}\n",
-        );
-        for line in body.lines() {
-            yaml.push_str("    ");
-            yaml.push_str(line);
-            yaml.push('\n');
-        }
-        let service = parse_service_file("t.yaml", &yaml)
-            .and_then(|f| f.service(None))
-            .unwrap_or_else(|e| panic!("fixture YAML should parse: {e}\n{yaml}"));
+        let shared = crate::passes::defaults::fixture::fixture_unindented(body);
         Fixture {
-            service,
-            options: RenderOptions::new("web", 0),
-            snapshot: Snapshot::default(),
+            service: shared.service,
+            options: shared.options,
+            snapshot: shared.snapshot,
         }
     }
 
