@@ -65,11 +65,18 @@ impl From<&Error> for ErrorInfo {
 /// `{"ok": true, "config": {...}, "bundle_files": [...], "diagnostics": [...], "trace": {...}}`
 /// or `{"ok": false, "error": {"code", "message", "field"}}`.
 pub fn render_request_json(request_json: &str) -> String {
-    let request: Result<RenderRequest, Error> =
-        serde_json::from_str(request_json).map_err(|e| Error::Parse {
-            file: "request".into(),
-            field: "(top level)".into(),
-            message: e.to_string(),
+    let parse_error = |message: String| Error::Parse {
+        file: "request".into(),
+        field: "(top level)".into(),
+        message,
+    };
+    // Through `Value` and serde_path_to_error, as the wasm front end builds its request: one
+    // copy of RenderRequest's (and RenderOptions') Deserialize in the module, not two.
+    let request = serde_json::from_str::<serde_json::Value>(request_json)
+        .map_err(|e| parse_error(e.to_string()))
+        .and_then(|v| {
+            serde_path_to_error::deserialize::<_, RenderRequest>(v)
+                .map_err(|e| parse_error(e.into_inner().to_string()))
         });
     match request.and_then(|r| render_request_full(&r)) {
         Ok(full) => full,

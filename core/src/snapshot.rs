@@ -253,8 +253,15 @@ pub enum PathKind {
 impl Snapshot {
     /// Parse snapshot JSON. `file` names the input in errors.
     pub fn from_json(file: &str, text: &str) -> Result<Snapshot> {
-        let de = &mut serde_json::Deserializer::from_str(text);
-        let snap: Snapshot = serde_path_to_error::deserialize(de).map_err(|e| Error::Parse {
+        // Text -> Value -> typed, like every other input: one monomorphised copy of each
+        // type's Deserialize (over `Value`) instead of a second one over serde_json's reader,
+        // which roughly doubles that code in the wasm module.
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Parse {
+            file: file.to_string(),
+            field: "(top level)".into(),
+            message: e.to_string(),
+        })?;
+        let snap: Snapshot = serde_path_to_error::deserialize(value).map_err(|e| Error::Parse {
             file: file.to_string(),
             field: display_path(&e.path().to_string()),
             message: e.inner().to_string(),
