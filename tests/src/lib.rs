@@ -113,6 +113,26 @@ pub fn snapshots() -> Vec<SnapshotFixture> {
         .collect()
 }
 
+/// Every (service, snapshot) pair, snapshot-major; the matrix is at least 12 x 8 as the
+/// replay suites promise.
+pub fn matrix() -> Vec<(ServiceFixture, SnapshotFixture)> {
+    let (services, snapshots) = (services(), snapshots());
+    assert!(
+        services.len() >= 12,
+        "need at least 12 example services, have {}",
+        services.len()
+    );
+    assert!(
+        snapshots.len() >= 8,
+        "need at least 8 example snapshots, have {}",
+        snapshots.len()
+    );
+    snapshots
+        .iter()
+        .flat_map(|snap| services.iter().map(move |svc| (svc.clone(), snap.clone())))
+        .collect()
+}
+
 /// The render request for one (service, snapshot) pair of the matrix.
 pub fn request(service: &ServiceFixture, snapshot: &SnapshotFixture) -> RenderRequest {
     RenderRequest {

@@ -2,29 +2,15 @@
 //! its golden envelope (config.json, bundle files, diagnostics and provenance, or the error).
 
 use ocigen_core::{render_request, Snapshot};
-use ocigen_tests::{check_golden, golden_path, request, services, snapshots};
+use ocigen_tests::{check_golden, golden_path, matrix, request, snapshots};
 
 #[test]
 fn matrix_matches_goldens() {
-    let services = services();
-    let snapshots = snapshots();
-    assert!(
-        services.len() >= 12,
-        "need at least 12 example services, have {}",
-        services.len()
-    );
-    assert!(
-        snapshots.len() >= 8,
-        "need at least 8 example snapshots, have {}",
-        snapshots.len()
-    );
     let mut failures = Vec::new();
-    for snap in &snapshots {
-        for svc in &services {
-            let out = render_request(&request(svc, snap));
-            if let Some(f) = check_golden(&golden_path(svc, snap), &out) {
-                failures.push(f);
-            }
+    for (svc, snap) in matrix() {
+        let out = render_request(&request(&svc, &snap));
+        if let Some(f) = check_golden(&golden_path(&svc, &snap), &out) {
+            failures.push(f);
         }
     }
     assert!(
@@ -37,17 +23,15 @@ fn matrix_matches_goldens() {
 
 #[test]
 fn rendering_twice_gives_identical_bytes() {
-    for snap in snapshots() {
-        for svc in services() {
-            let req = request(&svc, &snap);
-            assert_eq!(
-                render_request(&req),
-                render_request(&req),
-                "{} on {}",
-                svc.stem,
-                snap.stem
-            );
-        }
+    for (svc, snap) in matrix() {
+        let req = request(&svc, &snap);
+        assert_eq!(
+            render_request(&req),
+            render_request(&req),
+            "{} on {}",
+            svc.stem,
+            snap.stem
+        );
     }
 }
 

@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 use ocigen_core::{render_request_json, RenderRequest};
 use ocigen_tests::{
-    check_golden, golden_path, in_ci, repo_root, request, services, skip_or_fail, snapshots,
+    check_golden, golden_path, in_ci, matrix, repo_root, request, services, skip_or_fail, snapshots,
 };
 use serde_json::Value;
 use wasmtime_runner::{build_cabi_module, wasm32_target_installed, WasmCore, WasmInstance};
@@ -72,36 +72,24 @@ fn module_imports_nothing_and_exports_the_c_abi() {
 #[test]
 fn matrix_is_byte_identical_natively_in_wasmtime_and_in_goldens() {
     let Some(core) = wasm_core() else { return };
-    let (services, snapshots) = (services(), snapshots());
-    assert!(
-        services.len() >= 12,
-        "need at least 12 example services, have {}",
-        services.len()
-    );
-    assert!(
-        snapshots.len() >= 8,
-        "need at least 8 example snapshots, have {}",
-        snapshots.len()
-    );
     let mut wasm = instance(core);
     let (mut failures, mut ok_renders) = (Vec::new(), 0);
-    for snap in &snapshots {
-        for svc in &services {
-            let req = request_json(&request(svc, snap));
-            let native = render_request_json(&req);
-            let in_wasm = wasm
-                .render(&req)
-                .unwrap_or_else(|e| panic!("{} on {}: wasm trapped: {e:?}", svc.stem, snap.stem));
-            if in_wasm != native {
-                failures.push(format!(
-                    "{} on {}: wasm output differs from native",
-                    svc.stem, snap.stem
-                ));
-            } else if let Some(f) = check_golden(&golden_path(svc, snap), &native) {
-                failures.push(f);
-            }
-            ok_renders += usize::from(native.contains("\n  \"ok\": true"));
+    let pairs = matrix();
+    for (svc, snap) in &pairs {
+        let req = request_json(&request(svc, snap));
+        let native = render_request_json(&req);
+        let in_wasm = wasm
+            .render(&req)
+            .unwrap_or_else(|e| panic!("{} on {}: wasm trapped: {e:?}", svc.stem, snap.stem));
+        if in_wasm != native {
+            failures.push(format!(
+                "{} on {}: wasm output differs from native",
+                svc.stem, snap.stem
+            ));
+        } else if let Some(f) = check_golden(&golden_path(svc, snap), &native) {
+            failures.push(f);
         }
+        ok_renders += usize::from(native.contains("\n  \"ok\": true"));
     }
     assert!(
         failures.is_empty(),
@@ -111,7 +99,7 @@ fn matrix_is_byte_identical_natively_in_wasmtime_and_in_goldens() {
     );
     // The matrix must exercise real renders, not only error envelopes.
     assert!(
-        ok_renders * 2 >= services.len() * snapshots.len(),
+        ok_renders * 2 >= pairs.len(),
         "only {ok_renders} successful renders"
     );
 }
