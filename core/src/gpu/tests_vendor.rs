@@ -161,11 +161,7 @@ fn shadowed_spec_gets_one_info_per_file() {
     add_cdi(&mut s, "/etc/cdi", "nvidia.yaml", &s1);
     add_cdi(&mut s, "/var/run/cdi", "nvidia.yaml", TWO_DEVICES);
     let d = run("    count: 1\n", &s).unwrap();
-    let notes: Vec<_> = d
-        .diagnostics
-        .iter()
-        .filter(|x| x.code == codes::CDI_SPEC_SHADOWED)
-        .collect();
+    let notes = shadow_notes(&d);
     assert_eq!(notes.len(), 1, "one per file, not per device: {notes:?}");
     assert_eq!(notes[0].severity, Severity::Info);
     let m = &notes[0].message;
@@ -190,11 +186,7 @@ fn stale_etc_cdi_in_8gpu_fixture_is_reported() {
     let text = include_str!("../../../fixtures/snapshots/nvidia-8gpu-cdi-v2-root.json");
     let s = Snapshot::from_json("8gpu.json", text).unwrap();
     let d = run("    count: 1\n", &s).unwrap();
-    let notes: Vec<_> = d
-        .diagnostics
-        .iter()
-        .filter(|x| x.code == codes::CDI_SPEC_SHADOWED)
-        .collect();
+    let notes = shadow_notes(&d);
     assert_eq!(notes.len(), 1, "{:?}", d.diagnostics);
     assert!(
         notes[0].message.contains("/etc/cdi/nvidia.yaml")
@@ -228,4 +220,12 @@ fn cdi_node_records_the_fact_its_numbers_came_from() {
     let d = run("    count: 1\n", &s).unwrap();
     assert_eq!(paths(&d), ["/dev/nvidia0"]);
     assert_eq!(d.gpu.nodes[0].numbers_from, None);
+}
+
+/// The I002 (shadowed CDI spec) diagnostics of a draft.
+fn shadow_notes(d: &crate::draft::Draft) -> Vec<&crate::trace::Diagnostic> {
+    d.diagnostics
+        .iter()
+        .filter(|x| x.code == codes::CDI_SPEC_SHADOWED)
+        .collect()
 }
