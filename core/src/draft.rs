@@ -1,16 +1,23 @@
 //! The spec being built. Passes write plain, ordered data here (no hash maps, so the result is
-//! deterministic by construction); `assemble` turns it into an `oci_spec::runtime::Spec`.
-//! Every setter records provenance in the trace under the pass that is running.
+//! deterministic by construction); [`crate::assemble`] turns it into an `oci_spec` Spec.
+//!
+//! Provenance by construction: the state is private. A pass reads it freely (`Draft` derefs
+//! to [`State`]) but can change it only through a setter that takes the value and its
+//! [`Source`] together and records them under a typed [`Field`] and the running pass.
+//! Passes never read the trace; what a later pass needs to know (the field the process user
+//! came from, the GPU plan) is state with a getter.
 
 use std::collections::BTreeSet;
+use std::ops::Deref;
 
 use oci_spec::runtime::{
     Hook, LinuxDeviceCgroup, LinuxIdMapping, LinuxNamespaceType, Mount, PosixRlimitType,
 };
 
-use crate::gpu::GpuPlan;
+use crate::field::{rule_key, Field};
+use crate::plan::{GpuPlan, HookStage};
 use crate::snapshot::DeviceNode;
-use crate::trace::{Diagnostic, Severity, Source, Trace, TraceEntry};
+use crate::trace::{Diagnostic, Diagnostics, Source, Trace, TraceEntry};
 
 /// A file the bundle needs beside config.json (e.g. `resolv.conf`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -30,7 +37,7 @@ pub struct EnvList {
 
 impl EnvList {
     /// Set `key`; an existing entry is removed and the new one appended, so order shows layering.
-    pub fn set(&mut self, key: &str, value: &str) {
+    fn set(&mut self, key: &str, value: &str) {
         self.entries.retain(|(k, _)| k != key);
         self.entries.push((key.to_string(), value.to_string()));
     }
@@ -64,22 +71,15 @@ pub struct DeviceEntry {
     pub access: String,
 }
 
-/// OCI hook stages a CDI spec may fill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum HookStage {
-    Prestart,
-    CreateRuntime,
-    CreateContainer,
-    StartContainer,
-    Poststart,
-    Poststop,
-}
-
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProcessDraft {
+    pub terminal: bool,
     pub uid: u32,
     pub gid: u32,
     pub additional_gids: Vec<u32>,
+    /// The input the uid and gid came from (a service field, `image.User`, or the default),
+    /// so later passes can name it in their errors.
+    pub user_origin: Option<Source>,
     pub args: Vec<String>,
     pub env: EnvList,
     pub cwd: String,
@@ -97,14 +97,15 @@ pub struct ResourcesDraft {
     pub pids_limit: Option<i64>,
 }
 
-/// The whole spec under construction, plus what the render returns beside it.
+/// The spec under construction, readable by every pass.
 #[derive(Debug, Clone, Default)]
-pub struct Draft {
+pub struct State {
+    pub oci_version: String,
     pub hostname: String,
     /// `root.path`.
     pub root_path: String,
-    pub process: ProcessDraft,
     pub root_readonly: bool,
+    pub process: ProcessDraft,
     pub mounts: Vec<Mount>,
     pub namespaces: Vec<LinuxNamespaceType>,
     pub uid_mappings: Vec<LinuxIdMapping>,
@@ -119,58 +120,323 @@ pub struct Draft {
     pub rootfs_propagation: Option<String>,
     pub cgroups_path: Option<String>,
     pub hooks: Vec<(HookStage, Hook)>,
-    /// What the GPU pass resolved; later passes (env, mounts, devices, hooks) apply it.
+    /// What the GPU pass resolved; later passes (env, mounts, devices, hooks, user) apply it.
     pub gpu: GpuPlan,
     pub bundle_files: Vec<BundleFile>,
-    pub diagnostics: Vec<Diagnostic>,
-    pub trace: Trace,
+}
+
+/// One or more sources for one field, in the order they are cited (the last is the one whose
+/// value is in the output when they conflict).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sources(Vec<Source>);
+
+impl From<Source> for Sources {
+    fn from(s: Source) -> Self {
+        Sources(vec![s])
+    }
+}
+
+impl From<Vec<Source>> for Sources {
+    fn from(v: Vec<Source>) -> Self {
+        Sources(v)
+    }
+}
+
+/// The draft: private state, the diagnostics and the provenance record.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    state: State,
+    diagnostics: Diagnostics,
+    trace: Trace,
     /// Name of the pass now running; set by the render loop.
-    pub(crate) pass: &'static str,
+    pass: &'static str,
+}
+
+impl Deref for Draft {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.state
+    }
 }
 
 impl Draft {
-    /// Record that `target` was set from `source` by the running pass.
-    pub fn record(&mut self, target: impl Into<String>, source: Source) {
-        self.trace.entries.push(TraceEntry {
-            target: target.into(),
-            pass: self.pass.to_string(),
-            source,
-        });
+    /// Called by the render loop before each pass.
+    pub(crate) fn start_pass(&mut self, name: &'static str) {
+        self.pass = name;
     }
 
-    /// Set an env key and record where it came from.
-    pub fn set_env(&mut self, key: &str, value: &str, source: Source) {
-        self.process.env.set(key, value);
-        self.record(format!("process.env.{key}"), source);
+    /// The finished state, diagnostics and trace.
+    pub(crate) fn into_parts(self) -> (State, Vec<Diagnostic>, Trace) {
+        (self.state, self.diagnostics.into_vec(), self.trace)
     }
 
-    /// Add a warning diagnostic.
+    /// The provenance so far (tests only: passes must not read it).
+    #[cfg(test)]
+    pub(crate) fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// The diagnostics so far.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        self.diagnostics.as_slice()
+    }
+
+    /// Warnings and notes go here; passes and the GPU planner share this sink.
+    pub fn diagnostics_mut(&mut self) -> &mut Diagnostics {
+        &mut self.diagnostics
+    }
+
+    fn cite(&mut self, field: Field, sources: impl Into<Sources>) {
+        let target = field.to_string();
+        for source in sources.into().0 {
+            self.trace.entries.push(TraceEntry {
+                target: target.clone(),
+                pass: self.pass.to_string(),
+                source,
+            });
+        }
+    }
+
     pub fn warn(&mut self, code: &str, message: impl Into<String>, field: Option<String>) {
-        self.diagnostics.push(Diagnostic {
-            code: code.to_string(),
-            severity: Severity::Warning,
-            message: message.into(),
-            field,
-        });
+        self.diagnostics.warn(code, message, field);
     }
 
-    /// Add an informational diagnostic.
     pub fn info(&mut self, code: &str, message: impl Into<String>, field: Option<String>) {
-        self.diagnostics.push(Diagnostic {
-            code: code.to_string(),
-            severity: Severity::Info,
-            message: message.into(),
-            field,
-        });
+        self.diagnostics.info(code, message, field);
     }
 
-    /// Add a mount, replacing any earlier one with the same destination (CDI semantics),
-    /// and record its source under `mounts.<destination>`.
-    pub fn add_mount(&mut self, mount: Mount, source: Source) {
-        let dest = mount.destination().to_string_lossy().into_owned();
-        self.mounts
-            .retain(|m| m.destination() != mount.destination());
-        self.mounts.push(mount);
-        self.record(format!("mounts.{dest}"), source);
+    pub fn set_oci_version(&mut self, v: &str, s: impl Into<Sources>) {
+        self.state.oci_version = v.to_string();
+        self.cite(Field::OciVersion, s);
     }
+
+    pub fn set_hostname(&mut self, name: String, s: impl Into<Sources>) {
+        self.state.hostname = name;
+        self.cite(Field::Hostname, s);
+    }
+
+    pub fn set_root_path(&mut self, path: String, s: impl Into<Sources>) {
+        self.state.root_path = path;
+        self.cite(Field::RootPath, s);
+    }
+
+    pub fn set_root_readonly(&mut self, readonly: bool, s: impl Into<Sources>) {
+        self.state.root_readonly = readonly;
+        self.cite(Field::RootReadonly, s);
+    }
+
+    pub fn set_terminal(&mut self, terminal: bool, s: impl Into<Sources>) {
+        self.state.process.terminal = terminal;
+        self.cite(Field::ProcessTerminal, s);
+    }
+
+    /// Set uid, gid and the image's supplementary gids. `origin` is the input the user spec
+    /// came from; `files` the image files that resolved it (cited first).
+    pub fn set_user(
+        &mut self,
+        uid: u32,
+        gid: u32,
+        gids: Vec<u32>,
+        files: Vec<Source>,
+        origin: Source,
+    ) {
+        let p = &mut self.state.process;
+        p.uid = uid;
+        p.gid = gid;
+        p.additional_gids = gids;
+        p.user_origin = Some(origin.clone());
+        let mut sources = files;
+        sources.push(origin);
+        self.cite(Field::ProcessUser, sources);
+    }
+
+    /// Add one supplementary gid (a CDI `additionalGids` entry); a gid already there is kept once.
+    pub fn add_additional_gid(&mut self, gid: u32, s: impl Into<Sources>) {
+        if self.state.process.additional_gids.contains(&gid) {
+            return;
+        }
+        self.state.process.additional_gids.push(gid);
+        self.cite(Field::ProcessAdditionalGids, s);
+    }
+
+    pub fn set_cwd(&mut self, cwd: String, s: impl Into<Sources>) {
+        self.state.process.cwd = cwd;
+        self.cite(Field::ProcessCwd, s);
+    }
+
+    pub fn set_args(&mut self, args: Vec<String>, s: impl Into<Sources>) {
+        self.state.process.args = args;
+        self.cite(Field::ProcessArgs, s);
+    }
+
+    pub fn add_rlimit(
+        &mut self,
+        typ: PosixRlimitType,
+        soft: u64,
+        hard: u64,
+        s: impl Into<Sources>,
+    ) {
+        self.state.process.rlimits.push((typ, soft, hard));
+        self.cite(Field::ProcessRlimit(typ), s);
+    }
+
+    /// Set an env key (replacing an earlier value) and record where it came from.
+    pub fn set_env(&mut self, key: &str, value: &str, s: impl Into<Sources>) {
+        self.state.process.env.set(key, value);
+        self.cite(Field::ProcessEnv(key.to_string()), s);
+    }
+
+    /// The capability set: each capability with its source. `removed_by` cites the fields
+    /// that took capabilities out of the default set (cited on the set as a whole, since a
+    /// removed capability has no entry of its own in the output).
+    pub fn set_capabilities(&mut self, caps: Vec<(String, Source)>, removed_by: Vec<Source>) {
+        self.state.process.capabilities = caps.iter().map(|(c, _)| c.clone()).collect();
+        if !removed_by.is_empty() {
+            self.cite(Field::ProcessCapabilities, removed_by);
+        }
+        for (c, source) in caps {
+            self.cite(Field::ProcessCapability(c), source);
+        }
+    }
+
+    pub fn set_no_new_privileges(&mut self, on: bool, s: impl Into<Sources>) {
+        self.state.process.no_new_privileges = on;
+        self.cite(Field::ProcessNoNewPrivileges, s);
+    }
+
+    /// Add a mount, replacing any earlier one with the same destination (CDI semantics).
+    pub fn add_mount(&mut self, mount: Mount, s: impl Into<Sources>) {
+        let dest = mount.destination().to_string_lossy().into_owned();
+        self.state
+            .mounts
+            .retain(|m| m.destination() != mount.destination());
+        self.state.mounts.push(mount);
+        self.cite(Field::Mount(dest), s);
+    }
+
+    pub fn add_namespace(&mut self, typ: LinuxNamespaceType, s: impl Into<Sources>) {
+        if !self.state.namespaces.contains(&typ) {
+            self.state.namespaces.push(typ);
+        }
+        self.cite(Field::Namespace(typ), s);
+    }
+
+    pub fn set_id_mappings(
+        &mut self,
+        uids: Vec<LinuxIdMapping>,
+        uid_source: Source,
+        gids: Vec<LinuxIdMapping>,
+        gid_source: Source,
+    ) {
+        self.state.uid_mappings = uids;
+        self.state.gid_mappings = gids;
+        self.cite(Field::UidMappings, uid_source);
+        self.cite(Field::GidMappings, gid_source);
+    }
+
+    pub fn set_cpu(&mut self, quota: i64, period: u64, quota_src: Source, period_src: Source) {
+        self.state.resources.cpu_quota = Some(quota);
+        self.state.resources.cpu_period = Some(period);
+        self.cite(Field::CpuQuota, quota_src);
+        self.cite(Field::CpuPeriod, period_src);
+    }
+
+    pub fn set_memory_limit(&mut self, bytes: i64, s: impl Into<Sources>) {
+        self.state.resources.memory_limit = Some(bytes);
+        self.cite(Field::MemoryLimit, s);
+    }
+
+    pub fn set_pids_limit(&mut self, limit: i64, s: impl Into<Sources>) {
+        self.state.resources.pids_limit = Some(limit);
+        self.cite(Field::PidsLimit, s);
+    }
+
+    /// Add a device node; a node already at that container path keeps its numbers and gains
+    /// the new access letters (returns false then, and nothing is cited).
+    pub fn add_device(&mut self, entry: DeviceEntry, s: impl Into<Sources>) -> bool {
+        if let Some(existing) = self.state.devices.iter_mut().find(|e| e.path == entry.path) {
+            existing.access = merge_access(&existing.access, &entry.access);
+            return false;
+        }
+        let path = entry.path.clone();
+        self.state.devices.push(entry);
+        self.cite(Field::Device(path), s);
+        true
+    }
+
+    /// Leave `linux.resources.devices` empty on purpose (rootless), citing why.
+    pub fn set_no_device_rules(&mut self, s: impl Into<Sources>) {
+        self.state.device_rules.clear();
+        self.cite(Field::DeviceRules, s);
+    }
+
+    /// Append a device cgroup rule under `key`, or merge its access into the rule already
+    /// there with the same key.
+    pub fn add_device_rule(&mut self, rule: LinuxDeviceCgroup, s: impl Into<Sources>) {
+        let key = rule_key(&rule);
+        let existing = self
+            .state
+            .device_rules
+            .iter()
+            .position(|x| rule_key(x) == key);
+        match existing {
+            Some(i) => {
+                let r = &mut self.state.device_rules[i];
+                let merged = merge_access(
+                    r.access().as_deref().unwrap_or(""),
+                    rule.access().as_deref().unwrap_or(""),
+                );
+                r.set_access(Some(merged));
+            }
+            None => self.state.device_rules.push(rule),
+        }
+        self.cite(Field::DeviceRule(key), s);
+    }
+
+    pub fn set_masked_paths(&mut self, paths: Vec<String>, s: impl Into<Sources>) {
+        self.state.masked_paths = Some(paths);
+        self.cite(Field::MaskedPaths, s);
+    }
+
+    pub fn set_readonly_paths(&mut self, paths: Vec<String>, s: impl Into<Sources>) {
+        self.state.readonly_paths = Some(paths);
+        self.cite(Field::ReadonlyPaths, s);
+    }
+
+    pub fn set_rootfs_propagation(&mut self, p: &str, s: impl Into<Sources>) {
+        self.state.rootfs_propagation = Some(p.to_string());
+        self.cite(Field::RootfsPropagation, s);
+    }
+
+    pub fn set_cgroups_path(&mut self, path: String, s: impl Into<Sources>) {
+        self.state.cgroups_path = Some(path);
+        self.cite(Field::CgroupsPath, s);
+    }
+
+    pub fn add_hook(&mut self, stage: HookStage, hook: Hook, s: impl Into<Sources>) {
+        self.state.hooks.push((stage, hook));
+        self.cite(Field::Hook(stage), s);
+    }
+
+    /// Add (or replace) a bundle file.
+    pub fn add_bundle_file(&mut self, file: BundleFile, s: impl Into<Sources>) {
+        let path = file.path.clone();
+        self.state.bundle_files.retain(|f| f.path != path);
+        self.state.bundle_files.push(file);
+        self.cite(Field::BundleFile(path), s);
+    }
+
+    /// The GPU plan is not part of the output; each item carries its own source, cited when
+    /// a later pass applies it.
+    pub fn set_gpu_plan(&mut self, plan: GpuPlan) {
+        self.state.gpu = plan;
+    }
+}
+
+/// Union of two access strings, in `rwm` order.
+pub fn merge_access(a: &str, b: &str) -> String {
+    "rwm"
+        .chars()
+        .filter(|c| a.contains(*c) || b.contains(*c))
+        .collect()
 }

@@ -40,8 +40,9 @@ pub fn explain_text(rendered: &Rendered, filter: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inputs::Inputs;
     use crate::options::RenderOptions;
-    use crate::render::{render, Inputs};
+    use crate::render::render;
     use crate::service::parse_service_file;
     use crate::snapshot::{DeviceFact, DeviceNode, NodeType, Snapshot};
 
@@ -54,7 +55,7 @@ mod tests {
         let service = file.service(None).expect("one service");
         let mut snapshot = Snapshot::default();
         snapshot.cgroup.root_writable = true;
-        snapshot.bounding_capabilities = crate::passes::defaults::DEFAULT_CAPABILITIES
+        snapshot.bounding_capabilities = crate::defaults::DEFAULT_CAPABILITIES
             .iter()
             .map(|c| c.to_string())
             .collect();

@@ -5,15 +5,22 @@
 //! arrives in the [`Snapshot`]. It builds for `wasm32-unknown-unknown`.
 #![forbid(unsafe_code)]
 
+pub mod assemble;
 pub mod canonical;
 pub mod cdi;
+pub mod cgroup_leaf;
+pub mod defaults;
 pub mod draft;
 pub mod error;
 pub mod explain;
+pub mod field;
 pub mod gpu;
 pub mod image;
+pub mod image_user;
+pub mod inputs;
 pub mod options;
 pub mod passes;
+pub mod plan;
 pub mod render;
 pub mod request;
 pub mod requirements;
@@ -28,8 +35,10 @@ pub use draft::BundleFile;
 pub use error::{Error, Result};
 pub use explain::explain_text;
 pub use image::{Image, ImageConfig};
+pub use inputs::Inputs;
 pub use options::{CdiMode, ContainerId, RenderOptions};
-pub use render::{render, render_json, Inputs, Rendered, OCI_VERSION, PASSES};
+pub use passes::PASSES;
+pub use render::{render, render_json, render_recording, Rendered, OCI_VERSION};
 pub use request::{render_request, render_request_json, RenderRequest};
 pub use requirements::{requirements, Requirements};
 pub use service::{parse_service_file, Service, ServiceFile, ServiceSpec};

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::image::{Image, ImageConfig};
+use crate::inputs::Inputs;
 use crate::options::RenderOptions;
-use crate::render::{render, Inputs};
+use crate::render::render;
 use crate::service::parse_service_file;
 use crate::snapshot::Snapshot;
 

@@ -60,7 +60,7 @@ mod tests {
     use super::*;
 
     fn req(body: &str) -> Requirements {
-        let f = crate::passes::defaults::fixture::fixture_unindented(body);
+        let f = crate::passes::fixture::fixture_unindented(body);
         requirements(&f.service, &RenderOptions::new("web", 0))
     }
 

@@ -110,6 +110,37 @@ pub struct Diagnostic {
     pub field: Option<String>,
 }
 
+/// Where passes and the GPU planner put their warnings and notes, in the order raised.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics(Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn warn(&mut self, code: &str, message: impl Into<String>, field: Option<String>) {
+        self.push(code, Severity::Warning, message.into(), field);
+    }
+
+    pub fn info(&mut self, code: &str, message: impl Into<String>, field: Option<String>) {
+        self.push(code, Severity::Info, message.into(), field);
+    }
+
+    fn push(&mut self, code: &str, severity: Severity, message: String, field: Option<String>) {
+        self.0.push(Diagnostic {
+            code: code.to_string(),
+            severity,
+            message,
+            field,
+        });
+    }
+
+    pub fn as_slice(&self) -> &[Diagnostic] {
+        &self.0
+    }
+
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.0
+    }
+}
+
 /// Stable diagnostic codes.
 pub mod codes {
     /// A storage volume on the `network` tier: SQLite and fsync-heavy apps may corrupt data.

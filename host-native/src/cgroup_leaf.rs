@@ -14,14 +14,8 @@ use ocigen_core::snapshot::CgroupLayout;
 use crate::error::{HostError, HostResult};
 use crate::probe::{parse_proc_cgroup, HostRoot};
 
-/// `S` with a trailing `/init` removed and `/containers` appended.
-pub fn container_parent_for(scope: &str) -> String {
-    let base = scope
-        .strip_suffix("/init")
-        .unwrap_or(scope)
-        .trim_end_matches('/');
-    format!("{base}/containers")
-}
+/// The v2 rule itself lives in the core, shared with the `cgroups` pass.
+pub use ocigen_core::cgroup_leaf::container_parent_for;
 
 /// Move process `pid` (the agent: `std::process::id()`) into `<S>/init` and create
 /// `<S>/containers`, where `S` is its v2 cgroup from `/proc/<pid>/cgroup`. Idempotent: a
@@ -72,22 +66,4 @@ pub fn ensure_daemon_leaf_and_container_parent(
     }
     fs::create_dir_all(cg(&parent)).map_err(|e| HostError::io("create cgroup", cg(&parent), e))?;
     Ok(Some(parent))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn target_parent_is_idempotent() {
-        assert_eq!(
-            container_parent_for("/system.slice/z.service"),
-            "/system.slice/z.service/containers"
-        );
-        assert_eq!(
-            container_parent_for("/system.slice/z.service/init"),
-            "/system.slice/z.service/containers"
-        );
-        assert_eq!(container_parent_for("/a/"), "/a/containers");
-    }
 }

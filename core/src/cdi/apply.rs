@@ -9,17 +9,17 @@ use oci_spec::runtime::{Hook, HookBuilder, Mount, MountBuilder};
 
 use super::resolve::{Selected, Unusable};
 use super::spec::{CdiDeviceNode, ContainerEdits};
-use crate::draft::HookStage;
 use crate::error::Result;
-use crate::gpu::{GpuPlan, PlannedNode};
-use crate::snapshot::{DeviceFact, DeviceNode, NodeType, Snapshot};
+use crate::inputs::Host;
+use crate::plan::{GpuPlan, HookStage, PlannedNode};
+use crate::snapshot::{DeviceFact, DeviceNode, NodeType};
 use crate::trace::Source;
 
 /// Apply the chosen devices' edits to `plan`. `field` is the service field the request
 /// came from (for missing-fact errors). `Ok(Err(why))` means CDI cannot serve this request.
 pub fn plan_edits(
     selected: &[Selected<'_>],
-    snapshot: &Snapshot,
+    snapshot: &Host<'_>,
     field: &str,
     plan: &mut GpuPlan,
 ) -> Result<std::result::Result<(), Unusable>> {
@@ -52,7 +52,7 @@ pub fn plan_edits(
 fn apply(
     edits: &ContainerEdits,
     source: Source,
-    snapshot: &Snapshot,
+    snapshot: &Host<'_>,
     field: &str,
     plan: &mut GpuPlan,
 ) -> Result<std::result::Result<(), Unusable>> {
@@ -123,7 +123,7 @@ fn apply(
 /// snapshot fact it was filled from (`None` when the spec gave everything), for provenance.
 fn fill_node(
     n: &CdiDeviceNode,
-    snapshot: &Snapshot,
+    snapshot: &Host<'_>,
     field: &str,
 ) -> Result<std::result::Result<(DeviceNode, Option<Source>), Unusable>> {
     let declared = match n.node_type.as_deref() {

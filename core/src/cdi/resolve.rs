@@ -5,7 +5,8 @@
 
 use super::spec::{cdi_err, declared_kind, parse_spec, CdiDevice, CdiSpec};
 use crate::error::{Error, Result};
-use crate::snapshot::{CdiFacts, Snapshot};
+use crate::inputs::Host;
+use crate::snapshot::CdiFacts;
 
 /// A spec file that parsed and validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,9 +77,9 @@ impl Registry {
         reg
     }
 
-    /// Build from a snapshot.
-    pub fn from_snapshot(snapshot: &Snapshot) -> Registry {
-        Registry::from_facts(&snapshot.cdi)
+    /// Build from the host's CDI facts.
+    pub fn from_host(host: &Host<'_>) -> Registry {
+        Registry::from_facts(host.cdi())
     }
 
     /// Whether any valid file declares `kind`.
@@ -196,14 +197,17 @@ pub fn select_for_indices<'r>(
     reg: &'r Registry,
     kind: &str,
     count: u32,
-    snapshot: &Snapshot,
+    snapshot: &Host<'_>,
     known_gpus: usize,
 ) -> Result<std::result::Result<Vec<Selected<'r>>, Unusable>> {
     let mut chosen: Vec<Selected<'r>> = Vec::new();
     let mut missing = Vec::new();
     for i in 0..count {
         let by_index = reg.device(kind, &i.to_string())?;
-        let by_uuid = match (by_index, snapshot.nvidia_gpus.iter().find(|g| g.index == i)) {
+        let by_uuid = match (
+            by_index,
+            snapshot.nvidia_gpus().iter().find(|g| g.index == i),
+        ) {
             (None, Some(gpu)) => reg.device(kind, &gpu.uuid)?,
             _ => None,
         };

@@ -3,16 +3,16 @@
 //! hard-coded (the seed's fixed uvm major 510 denied /dev/nvidia-uvm on real hosts).
 
 use super::{GpuPlan, PlannedNode, GPU_MAJOR_MISMATCH};
-use crate::draft::Draft;
 use crate::error::{Error, Result};
-use crate::snapshot::{DeviceFact, DrmCard, Snapshot};
-use crate::trace::{codes, Source};
+use crate::inputs::Host;
+use crate::snapshot::{DeviceFact, DrmCard};
+use crate::trace::{codes, Diagnostics, Source};
 
 /// The NVIDIA control nodes every CUDA container needs, before the per-GPU nodes.
 pub const NVIDIA_CONTROL_NODES: &[&str] =
     &["/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools"];
 
-/// PCI vendor ids, to pick a vendor's cards out of `snapshot.drm_cards`.
+/// PCI vendor ids, to pick a vendor's cards out of `snapshot.drm_cards()`.
 pub(crate) fn pci_vendor(vendor: &str) -> Option<&'static str> {
     match vendor {
         "nvidia" => Some("0x10de"),
@@ -53,9 +53,9 @@ pub(crate) struct Request<'a> {
 
 /// Plan the built-in passthrough for `req` into `plan`; warnings go to `d`.
 pub(crate) fn plan(
-    snapshot: &Snapshot,
+    snapshot: &Host<'_>,
     req: &Request<'_>,
-    d: &mut Draft,
+    d: &mut Diagnostics,
     plan: &mut GpuPlan,
 ) -> Result<()> {
     for path in node_paths(snapshot, req, d)? {
@@ -75,12 +75,12 @@ pub(crate) fn plan(
 
 /// Node paths for the request, in the order the container gets them. A GPU the host lacks
 /// is an error in both modes, for every vendor; `d` gets W003 for a card without a node.
-fn node_paths(snapshot: &Snapshot, req: &Request<'_>, d: &mut Draft) -> Result<Vec<String>> {
+fn node_paths(snapshot: &Host<'_>, req: &Request<'_>, d: &mut Diagnostics) -> Result<Vec<String>> {
     let mut paths = Vec::new();
     if req.vendor == "nvidia" {
         paths.extend(NVIDIA_CONTROL_NODES.iter().map(|p| p.to_string()));
         for i in 0..req.count {
-            let gpu = snapshot.nvidia_gpus.iter().find(|g| g.index == i);
+            let gpu = snapshot.nvidia_gpus().iter().find(|g| g.index == i);
             let Some(gpu) = gpu else {
                 return Err(no_such_gpu(snapshot, req, i));
             };
@@ -120,9 +120,9 @@ fn node_paths(snapshot: &Snapshot, req: &Request<'_>, d: &mut Draft) -> Result<V
     Ok(paths)
 }
 
-fn no_such_gpu(snapshot: &Snapshot, req: &Request<'_>, index: u32) -> Error {
+fn no_such_gpu(snapshot: &Host<'_>, req: &Request<'_>, index: u32) -> Error {
     let count_field = format!("{}.count", req.field);
-    if snapshot.unreadable.contains_key("nvidia_gpus") {
+    if snapshot.unreadable("nvidia_gpus") {
         return snapshot.missing("nvidia_gpus", &count_field);
     }
     Error::unsatisfiable(
@@ -130,27 +130,27 @@ fn no_such_gpu(snapshot: &Snapshot, req: &Request<'_>, index: u32) -> Error {
         format!(
             "asks for {} NVIDIA GPU(s) but the host has {} (no GPU with index {index})",
             req.count,
-            snapshot.nvidia_gpus.len()
+            snapshot.nvidia_gpus().len()
         ),
     )
 }
 
-/// The DRM cards of `vendor` in `snapshot.drm_cards`, by card index:
+/// The DRM cards of `vendor` in `snapshot.drm_cards()`, by card index:
 /// - the cards whose PCI vendor id is the vendor's; cards of other vendors are never used
 ///   (an AMD request on an Intel host gets no Intel card);
 /// - every listed card when none of them carries a vendor id (the probe could not read
 ///   sysfs), since then nothing tells the vendors apart;
 /// - `None` when the snapshot lists no DRM cards at all: the caller falls back to the
 ///   kernel's numbering (`card{N}`, `renderD{128+N}`).
-pub(crate) fn vendor_cards<'a>(snapshot: &'a Snapshot, vendor: &str) -> Option<Vec<&'a DrmCard>> {
-    if snapshot.drm_cards.is_empty() {
+pub(crate) fn vendor_cards<'a>(snapshot: &Host<'a>, vendor: &str) -> Option<Vec<&'a DrmCard>> {
+    if snapshot.drm_cards().is_empty() {
         return None;
     }
     let id = pci_vendor(vendor);
-    let any_vendor = snapshot.drm_cards.iter().any(|c| c.vendor.is_some());
+    let any_vendor = snapshot.drm_cards().iter().any(|c| c.vendor.is_some());
     Some(
         snapshot
-            .drm_cards
+            .drm_cards()
             .iter()
             .filter(|c| {
                 !any_vendor
@@ -162,12 +162,9 @@ pub(crate) fn vendor_cards<'a>(snapshot: &'a Snapshot, vendor: &str) -> Option<V
 
 /// The first `req.count` cards of the vendor (`None` entries: no DRM cards listed, use the
 /// kernel's numbering), or an error when the host has fewer, as for NVIDIA.
-fn drm_cards_for<'a>(
-    snapshot: &'a Snapshot,
-    req: &Request<'_>,
-) -> Result<Vec<Option<&'a DrmCard>>> {
+fn drm_cards_for<'a>(snapshot: &Host<'a>, req: &Request<'_>) -> Result<Vec<Option<&'a DrmCard>>> {
     let count_field = format!("{}.count", req.field);
-    if snapshot.unreadable.contains_key("drm_cards") {
+    if snapshot.unreadable("drm_cards") {
         return Err(snapshot.missing("drm_cards", &count_field));
     }
     let wanted = req.count as usize;
@@ -210,7 +207,7 @@ fn drm_cards_for<'a>(
     ))
 }
 
-fn is_node(snapshot: &Snapshot, path: &str, field: &str) -> Result<bool> {
+fn is_node(snapshot: &Host<'_>, path: &str, field: &str) -> Result<bool> {
     Ok(matches!(snapshot.device(path, field)?, DeviceFact::Node(_)))
 }
 
@@ -218,7 +215,7 @@ fn is_node(snapshot: &Snapshot, path: &str, field: &str) -> Result<bool> {
 /// absence is an error like a missing GPU, not a W003 warning as for a single missing render
 /// or card node (which only limits what the container can do). The built-in passthrough
 /// only runs in lazy mode (strict mode fails before falling back), so this holds for both.
-fn require_kfd(snapshot: &Snapshot, req: &Request<'_>) -> Result<()> {
+fn require_kfd(snapshot: &Host<'_>, req: &Request<'_>) -> Result<()> {
     let why = match snapshot.device("/dev/kfd", req.field)? {
         DeviceFact::Node(_) => return Ok(()),
         DeviceFact::Absent => "absent on the host",
@@ -234,7 +231,7 @@ fn require_kfd(snapshot: &Snapshot, req: &Request<'_>) -> Result<()> {
 }
 
 /// A node the request wants but the host lacks: an error in strict mode, else W003.
-fn missing_node(req: &Request<'_>, message: String, d: &mut Draft) -> Result<()> {
+fn missing_node(req: &Request<'_>, message: String, d: &mut Diagnostics) -> Result<()> {
     if req.strict {
         return Err(Error::unsatisfiable(req.field, message));
     }
@@ -249,10 +246,10 @@ fn missing_node(req: &Request<'_>, message: String, d: &mut Draft) -> Result<()>
 /// Add the host node at `path` with its own stat; absent is a warning (lazy) or an error
 /// (strict); a fact the snapshot lacks is always an error.
 fn add_node(
-    snapshot: &Snapshot,
+    snapshot: &Host<'_>,
     req: &Request<'_>,
     path: &str,
-    d: &mut Draft,
+    d: &mut Diagnostics,
     plan: &mut GpuPlan,
 ) -> Result<()> {
     let why = match snapshot.device(path, req.field)? {
@@ -279,11 +276,11 @@ fn add_node(
 
 /// The uvm major is dynamic: the node's own stat is used; a different major in /proc/devices
 /// means the node is stale (driver reloaded), which CUDA reports as error 999.
-fn check_uvm_major(snapshot: &Snapshot, plan: &GpuPlan, d: &mut Draft) {
+fn check_uvm_major(snapshot: &Host<'_>, plan: &GpuPlan, d: &mut Diagnostics) {
     let Some(uvm) = plan.nodes.iter().find(|n| n.path == "/dev/nvidia-uvm") else {
         return;
     };
-    if let Some(major) = snapshot.proc_devices.char.get("nvidia-uvm") {
+    if let Some(major) = snapshot.proc_devices().char.get("nvidia-uvm") {
         if *major != uvm.node.major {
             d.warn(
                 GPU_MAJOR_MISMATCH,

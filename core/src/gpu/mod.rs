@@ -1,6 +1,7 @@
 //! GPU resolution: CDI first, else built-in vendor passthrough; then MPS, time-slice and
-//! distributed settings. Produces a [`GpuPlan`] that the env, mounts, devices and hooks
-//! passes apply, so the GPU logic lives in one place.
+//! distributed settings. Produces a [`GpuPlan`] (see [`crate::plan`]) that the `gpu` pass
+//! stores and the user, env, mounts, devices and hooks passes apply, so the GPU logic lives
+//! in one place. Nothing here imports a pass or the draft.
 //!
 //! Decisions (documented for users in the README):
 //! - Devices `"0".."count-1"` are requested. An index the spec does not declare is looked up
@@ -22,79 +23,41 @@ mod tests_vendor;
 
 use std::collections::BTreeSet;
 
-use oci_spec::runtime::{Hook, Mount};
-
 use crate::cdi::{self, Registry};
-use crate::draft::{Draft, HookStage};
 use crate::error::{Error, Result};
+use crate::inputs::Context;
 use crate::options::{CdiMode, RenderOptions};
-use crate::render::Inputs;
 use crate::service::{GpuSharingMode, GpuSpec, Service};
-use crate::snapshot::DeviceNode;
-use crate::trace::{codes, Source};
+use crate::trace::{codes, Diagnostics};
+
+pub use crate::plan::{GpuPlan, PlannedNode};
 
 pub use builtin::NVIDIA_CONTROL_NODES;
 pub use sharing::{DEFAULT_MPS_LOG_DIR, DEFAULT_MPS_PIPE_DIR, TIME_SLICE_CONFIG_TARGET};
 
 pub use crate::trace::codes::GPU_MAJOR_MISMATCH;
 
-/// A device node the GPU resolution wants in the container.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlannedNode {
-    /// Path inside the container.
-    pub path: String,
-    /// Type and numbers from the snapshot (or the CDI spec when it gives them).
-    pub node: DeviceNode,
-    /// Cgroup access for this node's own allow rule (`rwm`, or a CDI node's `permissions`).
-    pub access: String,
-    /// Where the node comes from: the snapshot fact (built-in) or the CDI spec and device.
-    pub source: Source,
-    /// For a CDI node the spec left incomplete (no type, or no major): the snapshot fact
-    /// `devices.<hostPath>` its type and numbers were filled from. `None` when `source`
-    /// alone explains the node (built-in nodes, CDI nodes the spec fully gives).
-    pub numbers_from: Option<Source>,
-}
-
-/// Everything the GPU resolution decided.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GpuPlan {
-    /// Visibility env (CDI env edits or the built-in `*_VISIBLE_DEVICES`), in order; each key once.
-    pub env: Vec<(String, String, Source)>,
-    /// MPS and time-slice env, in order (applied after `env`).
-    pub sharing_env: Vec<(String, String, Source)>,
-    /// Distributed training env (applied last).
-    pub distributed_env: Vec<(String, String, Source)>,
-    /// Nodes, each path once; every node gets an exact `type major:minor` allow rule.
-    pub nodes: Vec<PlannedNode>,
-    /// Mounts, each destination once.
-    pub mounts: Vec<(Mount, Source)>,
-    pub hooks: Vec<(HookStage, Hook, Source)>,
-    /// CDI `additionalGids`, for `process.user.additionalGids`.
-    pub additional_gids: Vec<(u32, Source)>,
-}
-
-/// The `gpu` pass: resolve the service's GPU request into `d.gpu`.
-pub fn pass(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
+/// Resolve the service's GPU request into a plan; warnings and notes go to `d`.
+pub fn plan(cx: &Context<'_>, d: &mut Diagnostics) -> Result<GpuPlan> {
     let Some(gpu) = &cx.service.spec.resources.gpu else {
-        return Ok(());
+        return Ok(GpuPlan::default());
     };
     let field = cx.service.field("resources.gpu");
     let mut plan = GpuPlan::default();
     if gpu.count > 0 {
         visibility(cx, gpu, &field, d, &mut plan)?;
     }
-    sharing::plan_sharing(cx.service, cx.snapshot, gpu, &mut plan)?;
+    sharing::plan_sharing(cx.service, &cx.host, gpu, &mut plan)?;
     sharing::plan_distributed(cx.service, cx.options, gpu, &mut plan)?;
-    d.gpu = plan;
-    Ok(())
+    Ok(plan)
 }
 
 /// Devices, mounts, hooks and visibility env: CDI, else built-in passthrough.
 fn visibility(
-    cx: &Inputs<'_>,
+    cx: &Context<'_>,
     gpu: &GpuSpec,
     field: &str,
-    d: &mut Draft,
+    d: &mut Diagnostics,
     plan: &mut GpuPlan,
 ) -> Result<()> {
     let Some(kind) = cdi::vendor_kind(&gpu.vendor) else {
@@ -132,20 +95,20 @@ fn visibility(
         field,
         strict,
     };
-    builtin::plan(cx.snapshot, &req, d, plan)
+    builtin::plan(&cx.host, &req, d, plan)
 }
 
 /// Resolve through CDI. `Ok(Err(why))`: CDI cannot serve this request (fallback or error
 /// by mode); `Err`: a hard error (conflicting files, a missing host fact, strict broken file).
 fn try_cdi(
-    cx: &Inputs<'_>,
+    cx: &Context<'_>,
     kind: &str,
     gpu: &GpuSpec,
     field: &str,
     strict: bool,
-    d: &mut Draft,
+    d: &mut Diagnostics,
 ) -> Result<std::result::Result<GpuPlan, String>> {
-    let reg = Registry::from_snapshot(cx.snapshot);
+    let reg = Registry::from_host(&cx.host);
     for b in reg
         .broken
         .iter()
@@ -172,19 +135,18 @@ fn try_cdi(
     }
     note_shadowed(&reg, kind, d);
     let known = known_gpus(cx, &gpu.vendor);
-    let selected =
-        match cdi::resolve::select_for_indices(&reg, kind, gpu.count, cx.snapshot, known)? {
-            Ok(s) => s,
-            Err(why) => return Ok(Err(why)),
-        };
+    let selected = match cdi::resolve::select_for_indices(&reg, kind, gpu.count, &cx.host, known)? {
+        Ok(s) => s,
+        Err(why) => return Ok(Err(why)),
+    };
     let mut plan = GpuPlan::default();
-    Ok(cdi::apply::plan_edits(&selected, cx.snapshot, field, &mut plan)?.map(|()| plan))
+    Ok(cdi::apply::plan_edits(&selected, &cx.host, field, &mut plan)?.map(|()| plan))
 }
 
 /// One info diagnostic per spec file of `kind` whose devices a higher-priority directory
 /// overrides: the lower file is silently ignored for those devices (CDI precedence), which
 /// surprises whoever edits it (e.g. a stale `/etc/cdi` spec with an old uvm major).
-fn note_shadowed(reg: &Registry, kind: &str, d: &mut Draft) {
+fn note_shadowed(reg: &Registry, kind: &str, d: &mut Diagnostics) {
     const SHOWN: usize = 3;
     for s in reg.shadowed(kind) {
         let mut names = s.devices[..s.devices.len().min(SHOWN)].join(", ");
@@ -206,11 +168,11 @@ fn note_shadowed(reg: &Registry, kind: &str, d: &mut Draft) {
 
 /// How many GPUs of `vendor` the snapshot knows (for choosing a CDI `all` device); DRM
 /// cards are counted by the built-in passthrough's vendor rule, and none when none are listed.
-fn known_gpus(cx: &Inputs<'_>, vendor: &str) -> usize {
+fn known_gpus(cx: &Context<'_>, vendor: &str) -> usize {
     if vendor == "nvidia" {
-        return cx.snapshot.nvidia_gpus.len();
+        return cx.host.nvidia_gpus().len();
     }
-    builtin::vendor_cards(cx.snapshot, vendor).map_or(0, |cards| cards.len())
+    builtin::vendor_cards(&cx.host, vendor).map_or(0, |cards| cards.len())
 }
 
 /// Host facts the GPU resolution of `service` may read, knowable before probing.

@@ -5,9 +5,10 @@
 use super::GpuPlan;
 use crate::cdi::apply::to_oci_mount;
 use crate::error::{Error, Result};
+use crate::inputs::Host;
 use crate::options::RenderOptions;
 use crate::service::{GpuSharingMode, GpuSpec, Service};
-use crate::snapshot::{PathKind, Snapshot};
+use crate::snapshot::PathKind;
 use crate::trace::Source;
 
 pub const DEFAULT_MPS_PIPE_DIR: &str = "/tmp/nvidia-mps";
@@ -47,7 +48,7 @@ fn mps_dirs(service: &Service, gpu: &GpuSpec) -> [(&'static str, String, String,
 
 /// Require `path` to be of `want` kind on the host.
 fn require_kind(
-    snapshot: &Snapshot,
+    snapshot: &Host<'_>,
     path: &str,
     field: &str,
     want: PathKind,
@@ -81,7 +82,7 @@ fn kind_name(kind: PathKind) -> &'static str {
 /// MPS or time-slice settings into `plan.sharing_env` and `plan.mounts`.
 pub(crate) fn plan_sharing(
     service: &Service,
-    snapshot: &Snapshot,
+    snapshot: &Host<'_>,
     gpu: &GpuSpec,
     plan: &mut GpuPlan,
 ) -> Result<()> {

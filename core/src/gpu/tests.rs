@@ -1,9 +1,13 @@
 //! GPU pass tests: CDI resolution and merge rules, built-in passthrough, sharing, distributed.
 
 use super::*;
+use crate::draft::Draft;
 use crate::error::Error;
-use crate::snapshot::{CdiFile, DeviceFact, NodeType, NvidiaGpu, PathKind, Snapshot};
+use crate::inputs::{Context, Inputs};
+use crate::plan::HookStage;
+use crate::snapshot::{CdiFile, DeviceFact, DeviceNode, NodeType, NvidiaGpu, PathKind, Snapshot};
 use crate::trace::Severity;
+use crate::trace::Source;
 
 pub(super) const H200_UUID: &str = "GPU-7f907147-dd4b-bcab-e0c2-3123ceba3087";
 pub(super) const FIXTURE: &str = include_str!("../../../fixtures/cdi/nvidia-ctk-h200.yaml");
@@ -82,7 +86,7 @@ pub(super) fn run_mode(gpu_yaml: &str, snap: &Snapshot, mode: CdiMode) -> Result
         snapshot: snap,
     };
     let mut d = Draft::default();
-    pass(&cx, &mut d)?;
+    crate::passes::gpu::apply(&Context::new(&cx), &mut d)?;
     Ok(d)
 }
 
@@ -99,7 +103,7 @@ pub(super) fn paths(d: &Draft) -> Vec<&str> {
 }
 
 pub(super) fn codes_of(d: &Draft) -> Vec<&str> {
-    d.diagnostics.iter().map(|x| x.code.as_str()).collect()
+    d.diagnostics().iter().map(|x| x.code.as_str()).collect()
 }
 
 /// Two devices sharing spec-level edits, each with its own env and node.
@@ -150,7 +154,7 @@ fn builtin_nvidia_uses_exact_snapshot_numbers() {
     );
     // No CDI on this host: lazy mode says why it used the built-in passthrough.
     let w = d
-        .diagnostics
+        .diagnostics()
         .iter()
         .find(|x| x.code == codes::CDI_FALLBACK)
         .unwrap();
@@ -233,7 +237,7 @@ fn builtin_amd_and_intel() {
 #[test]
 fn count_zero_and_unknown_vendor_add_nothing() {
     let d = run("    count: 0\n", &h200()).unwrap();
-    assert!(d.gpu.env.is_empty() && d.gpu.nodes.is_empty() && d.diagnostics.is_empty());
+    assert!(d.gpu.env.is_empty() && d.gpu.nodes.is_empty() && d.diagnostics().is_empty());
     let d = run("    count: 1\n    vendor: apple\n", &h200()).unwrap();
     assert!(d.gpu.nodes.is_empty() && d.gpu.env.is_empty());
     assert_eq!(codes_of(&d), [codes::GPU_VENDOR_UNSUPPORTED]);
@@ -244,7 +248,7 @@ fn fixture_nodes_filled_from_snapshot() {
     let mut s = h200();
     add_cdi(&mut s, "/etc/cdi", "nvidia.yaml", FIXTURE);
     let d = run("    count: 1\n", &s).unwrap();
-    assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+    assert!(d.diagnostics().is_empty(), "{:?}", d.diagnostics());
     assert_eq!(
         paths(&d),
         [
@@ -356,7 +360,7 @@ fn lazy_fallback_vs_strict_error() {
     add_cdi(&mut s, "/etc/cdi", "broken.yaml", broken);
     let d = run("    count: 1\n", &s).unwrap();
     let w = d
-        .diagnostics
+        .diagnostics()
         .iter()
         .find(|x| x.code == codes::CDI_FALLBACK)
         .unwrap();

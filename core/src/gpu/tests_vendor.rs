@@ -5,7 +5,7 @@ use super::tests::{add_cdi, codes_of, env_of, h200, node, paths, run, FIXTURE, T
 use super::*;
 use crate::error::Error;
 use crate::snapshot::{DeviceFact, DrmCard, Snapshot};
-use crate::trace::Severity;
+use crate::trace::{Severity, Source};
 
 const AMD: &str = "0x1002";
 const INTEL: &str = "0x8086";
@@ -187,7 +187,7 @@ fn stale_etc_cdi_in_8gpu_fixture_is_reported() {
     let s = Snapshot::from_json("8gpu.json", text).unwrap();
     let d = run("    count: 1\n", &s).unwrap();
     let notes = shadow_notes(&d);
-    assert_eq!(notes.len(), 1, "{:?}", d.diagnostics);
+    assert_eq!(notes.len(), 1, "{:?}", d.diagnostics());
     assert!(
         notes[0].message.contains("/etc/cdi/nvidia.yaml")
             && notes[0].message.contains("/var/run/cdi/nvidia.yaml"),
@@ -224,7 +224,7 @@ fn cdi_node_records_the_fact_its_numbers_came_from() {
 
 /// The I002 (shadowed CDI spec) diagnostics of a draft.
 fn shadow_notes(d: &crate::draft::Draft) -> Vec<&crate::trace::Diagnostic> {
-    d.diagnostics
+    d.diagnostics()
         .iter()
         .filter(|x| x.code == codes::CDI_SPEC_SHADOWED)
         .collect()

@@ -1,5 +1,4 @@
-//! Pass `capabilities`: the process capability set (bounding = effective = permitted) and
-//! `noNewPrivileges`. Fixes seed bug 10: lowercase names work, `capabilities`/`cap_add` add
+//! Pass `capabilities`: the process capability set (bounding = effective = permitted). Fixes seed bug 10: lowercase names work, `capabilities`/`cap_add` add
 //! to the defaults instead of replacing them, `cap_drop` is applied, and privileged asks only
 //! for what the host can grant.
 //!
@@ -14,18 +13,18 @@
 //!   then the other `cap_drop` names are removed.
 //! - A requested capability the bounding set lacks is an error naming it, privileged or not.
 //!   Under privileged the requested ones add nothing; info I001 says so.
-//! - `noNewPrivileges` = not privileged and no capability requested (as the seed).
 //! - Trace: each capability cites its default, the bounding-set fact, or the `capabilities`
-//!   entry; each one `cap_drop` removed cites that `cap_drop` entry.
+//!   entry; the `cap_drop` entries that removed a capability are cited on
+//!   `process.capabilities` (a removed capability has no place of its own in the output).
 
 use std::collections::BTreeMap;
 
 use oci_spec::runtime::Capability;
 
+use crate::defaults::DEFAULT_CAPABILITIES;
 use crate::draft::Draft;
 use crate::error::{Error, Result};
-use crate::passes::defaults::DEFAULT_CAPABILITIES;
-use crate::render::Inputs;
+use crate::inputs::Context;
 use crate::trace::{codes, Source};
 
 /// Some default capabilities are not in the host's bounding set and were left out.
@@ -66,11 +65,11 @@ fn parse_name(name: &str, field: &str) -> Result<CapName> {
     })
 }
 
-pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
+pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     let spec = &cx.service.spec;
     let bounding: Vec<String> = cx
-        .snapshot
-        .bounding_capabilities
+        .host
+        .bounding_capabilities()
         .iter()
         .filter_map(|c| canonical_name(c))
         .collect();
@@ -138,40 +137,14 @@ pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
         }
     }
 
-    d.process.capabilities = set.keys().cloned().collect();
-    for (c, field) in dropped {
-        d.record(format!("process.capabilities.{c}"), Source::input(field));
-    }
-    for (c, source) in set {
-        d.record(format!("process.capabilities.{c}"), source);
-    }
-    no_new_privileges(cx, d);
+    // A removed capability has no entry in the output; the entries that removed some are
+    // cited on the set as a whole, each once, in field order.
+    let mut fields: Vec<String> = dropped.into_values().collect();
+    fields.sort();
+    fields.dedup();
+    let removed_by = fields.into_iter().map(Source::input).collect();
+    d.set_capabilities(set.into_iter().collect(), removed_by);
     Ok(())
-}
-
-/// `noNewPrivileges` is on unless privileged or capabilities are requested; the trace cites
-/// whichever of those fields is present, or the default when neither is.
-fn no_new_privileges(cx: &Inputs<'_>, d: &mut Draft) {
-    let spec = &cx.service.spec;
-    d.process.no_new_privileges = !spec.privileged && spec.capabilities.is_empty();
-    let present = [
-        ("privileged", spec.privileged),
-        ("capabilities", !spec.capabilities.is_empty()),
-    ];
-    let mut cited = false;
-    for (name, _) in present.iter().filter(|(_, set)| *set) {
-        d.record(
-            "process.noNewPrivileges",
-            Source::input(cx.service.field(name)),
-        );
-        cited = true;
-    }
-    if !cited {
-        d.record(
-            "process.noNewPrivileges",
-            Source::default("no_new_privileges"),
-        );
-    }
 }
 
 fn parse_list(names: &[String], field: &str) -> Result<Vec<(CapName, String)>> {
@@ -187,7 +160,7 @@ fn parse_list(names: &[String], field: &str) -> Result<Vec<(CapName, String)>> {
 
 /// The 14 defaults the host can grant; one warning lists those it cannot.
 fn base_defaults(
-    cx: &Inputs<'_>,
+    cx: &Context<'_>,
     d: &mut Draft,
     bounding: &[String],
     set: &mut BTreeMap<String, Source>,
@@ -213,7 +186,7 @@ fn base_defaults(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::passes::defaults::fixture::{fixture, Fixture};
+    use crate::passes::fixture::{fixture, Fixture};
     use crate::trace::Severity;
 
     /// The CI host's bounding set: every capability but CAP_SYS_RESOURCE.
@@ -276,7 +249,8 @@ mod tests {
             .unwrap()
             .process
             .capabilities
-            .into_iter()
+            .iter()
+            .cloned()
             .collect()
     }
 
@@ -285,9 +259,11 @@ mod tests {
         let d = ci_host("").run(apply).unwrap();
         let mut want: Vec<String> = DEFAULT_CAPABILITIES.iter().map(|c| c.to_string()).collect();
         want.sort();
-        assert_eq!(d.process.capabilities.into_iter().collect::<Vec<_>>(), want);
-        assert!(d.process.no_new_privileges);
-        assert!(d.diagnostics.is_empty());
+        assert_eq!(
+            d.process.capabilities.iter().cloned().collect::<Vec<_>>(),
+            want
+        );
+        assert!(d.diagnostics().is_empty());
     }
 
     #[test]
@@ -297,13 +273,6 @@ mod tests {
         assert!(
             got.contains(&"CAP_NET_ADMIN".to_string())
                 && got.contains(&"CAP_SYS_PTRACE".to_string())
-        );
-        assert!(
-            !ci_host("    cap_add: [net_admin]\n")
-                .run(apply)
-                .unwrap()
-                .process
-                .no_new_privileges
         );
     }
 
@@ -356,12 +325,11 @@ mod tests {
         let d = ci_host("    privileged: true\n").run(apply).unwrap();
         assert_eq!(d.process.capabilities.len(), 40);
         assert!(!d.process.capabilities.contains("CAP_SYS_RESOURCE"));
-        assert!(!d.process.no_new_privileges);
         let d = ci_host("    privileged: true\n    capabilities: [NET_ADMIN]\n")
             .run(apply)
             .unwrap();
-        assert_eq!(d.diagnostics[0].code, codes::PRIVILEGED_CAPS);
-        assert_eq!(d.diagnostics[0].severity, Severity::Info);
+        assert_eq!(d.diagnostics()[0].code, codes::PRIVILEGED_CAPS);
+        assert_eq!(d.diagnostics()[0].severity, Severity::Info);
     }
 
     #[test]
@@ -373,45 +341,20 @@ mod tests {
             d.process.capabilities.iter().collect::<Vec<_>>(),
             ["CAP_CHOWN"]
         );
-        assert_eq!(d.diagnostics.len(), 1);
-        assert_eq!(d.diagnostics[0].code, DEFAULT_CAPS_UNAVAILABLE);
-        assert!(d.diagnostics[0].message.contains("CAP_KILL"));
+        assert_eq!(d.diagnostics().len(), 1);
+        assert_eq!(d.diagnostics()[0].code, DEFAULT_CAPS_UNAVAILABLE);
+        assert!(d.diagnostics()[0].message.contains("CAP_KILL"));
+    }
+
+    fn removers(d: &Draft) -> Vec<Source> {
+        d.trace()
+            .sources_of("process.capabilities")
+            .map(|e| e.source.clone())
+            .collect()
     }
 
     fn source_of(d: &Draft, target: &str) -> Option<Source> {
-        d.trace.last_for(target).map(|e| e.source.clone())
-    }
-
-    #[test]
-    fn no_new_privileges_cites_what_it_derives_from() {
-        let nnp = |body: &str| {
-            let d = ci_host(body).run(apply).unwrap();
-            d.trace
-                .sources_of("process.noNewPrivileges")
-                .map(|e| e.source.clone())
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(nnp(""), [Source::default("no_new_privileges")]);
-        assert_eq!(
-            nnp("    cap_add: [NET_ADMIN]\n"),
-            [Source::input("services.web.capabilities")]
-        );
-        assert_eq!(
-            nnp("    privileged: true\n"),
-            [Source::input("services.web.privileged")]
-        );
-        assert_eq!(
-            nnp("    privileged: true\n    capabilities: [NET_ADMIN]\n"),
-            [
-                Source::input("services.web.privileged"),
-                Source::input("services.web.capabilities")
-            ]
-        );
-        // cap_drop alone does not turn noNewPrivileges off, so it is not cited.
-        assert_eq!(
-            nnp("    cap_drop: [MKNOD]\n"),
-            [Source::default("no_new_privileges")]
-        );
+        d.trace().last_for(target).map(|e| e.source.clone())
     }
 
     #[test]
@@ -419,15 +362,16 @@ mod tests {
         let d = ci_host("    cap_add: [NET_ADMIN]\n    cap_drop: [net_raw, mknod, SYS_ADMIN]\n")
             .run(apply)
             .unwrap();
+        // The drops that removed something are cited on the set, in order; SYS_ADMIN was never
+        // in the set, so dropping it changed nothing and is not cited.
         assert_eq!(
-            source_of(&d, "process.capabilities.CAP_MKNOD"),
-            Some(Source::input("services.web.cap_drop[1]"))
+            removers(&d),
+            [
+                Source::input("services.web.cap_drop[0]"),
+                Source::input("services.web.cap_drop[1]")
+            ]
         );
-        assert_eq!(
-            source_of(&d, "process.capabilities.CAP_NET_RAW"),
-            Some(Source::input("services.web.cap_drop[0]"))
-        );
-        // SYS_ADMIN was never in the set: dropping it changes nothing, so nothing is recorded.
+        assert_eq!(source_of(&d, "process.capabilities.CAP_MKNOD"), None);
         assert_eq!(source_of(&d, "process.capabilities.CAP_SYS_ADMIN"), None);
         assert_eq!(
             source_of(&d, "process.capabilities.CAP_NET_ADMIN"),
@@ -449,18 +393,12 @@ mod tests {
         let d = ci_host("    cap_drop: [mknod, ALL]\n    capabilities: [KILL]\n")
             .run(apply)
             .unwrap();
-        assert_eq!(
-            source_of(&d, "process.capabilities.CAP_CHOWN"),
-            Some(Source::input("services.web.cap_drop[1]"))
-        );
+        assert_eq!(source_of(&d, "process.capabilities.CAP_CHOWN"), None);
         assert_eq!(
             source_of(&d, "process.capabilities.CAP_KILL"),
             Some(Source::input("services.web.capabilities[0]"))
         );
-        // ALL is applied first (Docker's order), so it is what removed MKNOD too.
-        assert_eq!(
-            source_of(&d, "process.capabilities.CAP_MKNOD"),
-            Some(Source::input("services.web.cap_drop[1]"))
-        );
+        // ALL is applied first (Docker's order), so it is what removed MKNOD too: only it is cited.
+        assert_eq!(removers(&d), [Source::input("services.web.cap_drop[1]")]);
     }
 }

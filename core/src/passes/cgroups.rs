@@ -5,13 +5,10 @@
 //! 1. the service's `cgroup_parent`;
 //! 2. the agent's `cgroup_parent` render option;
 //! 3. the nested leaf `<own_path>/containers`, when the agent is not at the cgroup root
-//!    (`snapshot.cgroup.own_path` is not `/`). On v2 a trailing `/init` is stripped first,
-//!    as the seed does: an agent that moved itself into `<scope>/init` (v2's
-//!    no-internal-processes rule) puts its containers in `<scope>/containers`, a sibling.
-//!    On v1 and hybrid, `own_path` is the memory controller's path and is used as is: v1 has
-//!    no no-internal-processes rule, so `<own_path>/containers` is a valid parent, and runc's
-//!    cgroupfs driver creates that same relative path in every v1 hierarchy it joins (on a
-//!    hybrid host whose other controllers sit at `/`, it simply creates the path there too);
+//!    (`snapshot.cgroup.own_path` is not `/`), by [`crate::cgroup_leaf::nested_parent`]: on
+//!    v2 a trailing `/init` is stripped first (the agent moved itself into `<scope>/init`);
+//!    on v1 and hybrid `own_path` is the memory controller's path and is used as is (runc's
+//!    cgroupfs driver creates that same relative path in every v1 hierarchy it joins);
 //! 4. no parent and no path when the agent may write the cgroup root (the runtime chooses);
 //! 5. otherwise an error naming the three ways out.
 //!
@@ -22,15 +19,14 @@
 //! An empty `cgroup_parent` counts as unset (seed). A parent with a `..` component or a `:`
 //! (systemd `slice:prefix:name` form, which a cgroupfs leaf cannot be appended to) is refused.
 
+use crate::cgroup_leaf::nested_parent;
 use crate::draft::Draft;
 use crate::error::{Error, Result};
-use crate::render::Inputs;
-use crate::snapshot::CgroupLayout;
+use crate::inputs::Context;
 use crate::trace::{codes, Source};
 
-pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
+pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     let Some((parent, source)) = parent(cx)? else {
-        d.cgroups_path = None;
         return Ok(());
     };
     delegation_warning(cx, d, &parent, &source);
@@ -39,18 +35,17 @@ pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
         parent.trim_end_matches('/'),
         cx.options.container_id
     );
-    d.cgroups_path = Some(path);
-    d.record("linux.cgroupsPath", source);
+    d.set_cgroups_path(path, source);
     Ok(())
 }
 
 /// Rootless, the runtime can create cgroups only in the subtree delegated to the agent's user,
 /// taken here as the parent of the agent's own cgroup; warn (W012) when `parent` is elsewhere.
 /// Nothing is said when the agent's own cgroup is unknown: this is advice, not a refusal.
-fn delegation_warning(cx: &Inputs<'_>, d: &mut Draft, parent: &str, source: &Source) {
-    let snap = cx.snapshot;
-    let own = snap.cgroup.own_path.trim().trim_end_matches('/');
-    if !snap.rootless() || own.is_empty() || snap.unreadable.contains_key("cgroup.own_path") {
+fn delegation_warning(cx: &Context<'_>, d: &mut Draft, parent: &str, source: &Source) {
+    let host = &cx.host;
+    let own = host.cgroup().own_path.trim().trim_end_matches('/');
+    if !host.rootless() || own.is_empty() || host.unreadable("cgroup.own_path") {
         return;
     }
     let delegated = own.rsplit_once('/').map_or("", |(up, _)| up);
@@ -78,7 +73,7 @@ fn delegation_warning(cx: &Inputs<'_>, d: &mut Draft, parent: &str, source: &Sou
 }
 
 /// The parent cgroup and where it came from; `None` leaves the choice to the runtime.
-fn parent(cx: &Inputs<'_>) -> Result<Option<(String, Source)>> {
+fn parent(cx: &Context<'_>) -> Result<Option<(String, Source)>> {
     let service_field = cx.service.field("cgroup_parent");
     if let Some(p) = cx
         .service
@@ -99,22 +94,16 @@ fn parent(cx: &Inputs<'_>) -> Result<Option<(String, Source)>> {
         check_parent(p, "options.cgroup_parent")?;
         return Ok(Some((p.to_string(), Source::option("cgroup_parent"))));
     }
-    let snap = cx.snapshot;
-    let cg = &snap.cgroup;
-    if snap.unreadable.contains_key("cgroup.own_path") {
-        return Err(snap.missing("cgroup.own_path", &service_field));
+    let host = &cx.host;
+    let cg = host.cgroup();
+    if host.unreadable("cgroup.own_path") {
+        return Err(host.missing("cgroup.own_path", &service_field));
     }
-    let own = cg.own_path.trim();
-    if !own.is_empty() && own != "/" {
-        let scope = match cg.layout {
-            CgroupLayout::V2 => own.strip_suffix("/init").unwrap_or(own),
-            CgroupLayout::V1 | CgroupLayout::Hybrid => own,
-        };
-        let leaf = format!("{}/containers", scope.trim_end_matches('/'));
+    if let Some(leaf) = nested_parent(cg.layout, &cg.own_path) {
         return Ok(Some((leaf, Source::fact("cgroup.own_path"))));
     }
-    if snap.unreadable.contains_key("cgroup.root_writable") {
-        return Err(snap.missing("cgroup.root_writable", &service_field));
+    if host.unreadable("cgroup.root_writable") {
+        return Err(host.missing("cgroup.root_writable", &service_field));
     }
     if cg.root_writable {
         return Ok(None);
@@ -144,16 +133,17 @@ fn check_parent(p: &str, field: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::passes::resources::fixture::{err_text, web, Fixture};
+    use crate::passes::fixture::{err_text, web, Fixture};
+    use crate::snapshot::CgroupLayout;
 
     fn path(f: &Fixture) -> Option<String> {
-        f.draft(apply).unwrap().cgroups_path
+        f.draft(apply).unwrap().cgroups_path.clone()
     }
 
     fn source(f: &Fixture) -> Option<Source> {
         f.draft(apply)
             .unwrap()
-            .trace
+            .trace()
             .last_for("linux.cgroupsPath")
             .map(|e| e.source.clone())
     }
@@ -220,7 +210,7 @@ mod tests {
         f.snapshot.cgroup.root_writable = true;
         let d = f.draft(apply).unwrap();
         assert_eq!(d.cgroups_path, None);
-        assert!(d.trace.last_for("linux.cgroupsPath").is_none());
+        assert!(d.trace().last_for("linux.cgroupsPath").is_none());
     }
 
     #[test]
@@ -270,9 +260,9 @@ mod tests {
     fn warnings(f: &Fixture) -> Vec<(String, Option<String>)> {
         f.draft(apply)
             .unwrap()
-            .diagnostics
-            .into_iter()
-            .map(|x| (x.code, x.field))
+            .diagnostics()
+            .iter()
+            .map(|x| (x.code.clone(), x.field.clone()))
             .collect()
     }
 

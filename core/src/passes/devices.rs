@@ -30,7 +30,8 @@ use oci_spec::runtime::{LinuxDeviceCgroup, LinuxDeviceType};
 
 use crate::draft::{DeviceEntry, Draft};
 use crate::error::{Error, Result};
-use crate::render::Inputs;
+pub use crate::field::rule_key;
+use crate::inputs::Context;
 use crate::service::DeviceSpec;
 use crate::snapshot::{DeviceFact, NodeType};
 use crate::trace::{codes, Source};
@@ -59,7 +60,7 @@ struct Planned {
     numbers_from: Option<Source>,
 }
 
-pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
+pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     let mut planned = service_devices(cx, d)?;
     planned.extend(d.gpu.nodes.iter().map(|n| Planned {
         entry: DeviceEntry {
@@ -74,17 +75,15 @@ pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
     // Index in d.devices of each node this pass emitted, with its rule's source.
     let mut emitted = Vec::new();
     for p in planned {
-        match d.devices.iter_mut().find(|e| e.path == p.entry.path) {
-            Some(existing) => existing.access = merge_access(&existing.access, &p.entry.access),
-            None => {
-                let target = format!("linux.devices.{}", p.entry.path);
-                if let Some(fact) = &p.numbers_from {
-                    d.record(target.clone(), fact.clone());
-                }
-                d.record(target, p.node_source);
-                d.devices.push(p.entry);
-                emitted.push((d.devices.len() - 1, p.rule_source, p.numbers_from));
-            }
+        let sources: Vec<Source> = p
+            .numbers_from
+            .iter()
+            .cloned()
+            .chain([p.node_source])
+            .collect();
+        // A node already there (same container path) only gains access letters.
+        if d.add_device(p.entry, sources) {
+            emitted.push((d.devices.len() - 1, p.rule_source, p.numbers_from));
         }
     }
     device_rules(cx, d, emitted);
@@ -92,7 +91,7 @@ pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
 }
 
 /// The service's `devices` entries that exist on the host.
-fn service_devices(cx: &Inputs<'_>, d: &mut Draft) -> Result<Vec<Planned>> {
+fn service_devices(cx: &Context<'_>, d: &mut Draft) -> Result<Vec<Planned>> {
     let mut out = Vec::new();
     for (i, dev) in cx.service.spec.devices.iter().enumerate() {
         let field = cx.service.field(&format!("devices[{i}].path"));
@@ -103,7 +102,7 @@ fn service_devices(cx: &Inputs<'_>, d: &mut Draft) -> Result<Vec<Planned>> {
                 format!("{:?}", dev.path),
             ));
         }
-        match cx.snapshot.device(&dev.path, &field)? {
+        match cx.host.device(&dev.path, &field)? {
             DeviceFact::Node(node) => out.push(Planned {
                 entry: DeviceEntry {
                     path: dev.path.clone(),
@@ -151,38 +150,27 @@ fn access(dev: &DeviceSpec) -> String {
     }
 }
 
-/// Union of two access strings, in `rwm` order.
-fn merge_access(a: &str, b: &str) -> String {
-    "rwm"
-        .chars()
-        .filter(|c| a.contains(*c) || b.contains(*c))
-        .collect()
-}
-
 /// Fill `linux.resources.devices` for the nodes at `emitted` (index in `d.devices`, source,
 /// snapshot fact of the numbers).
-fn device_rules(cx: &Inputs<'_>, d: &mut Draft, emitted: Vec<(usize, Source, Option<Source>)>) {
-    d.device_rules.clear();
-    if cx.snapshot.rootless() {
-        d.record("linux.resources.devices", Source::fact("user.euid"));
+fn device_rules(cx: &Context<'_>, d: &mut Draft, emitted: Vec<(usize, Source, Option<Source>)>) {
+    if cx.host.rootless() {
+        d.set_no_device_rules(Source::fact("user.euid"));
         return;
     }
     if cx.service.spec.privileged {
-        push_rule(
-            d,
+        d.add_device_rule(
             rule(true, None, None, None, "rwm"),
             Source::input(cx.service.field("privileged")),
         );
         return;
     }
-    push_rule(
-        d,
+    d.add_device_rule(
         rule(false, None, None, None, "rwm"),
         Source::default("deny_all_devices"),
     );
     for (major, minor) in STANDARD_CHAR_DEVICES {
         let r = rule(true, Some(LinuxDeviceType::C), Some(*major), *minor, "rwm");
-        push_rule(d, r, Source::default("standard_char_devices"));
+        d.add_device_rule(r, Source::default("standard_char_devices"));
     }
     for (index, source, numbers_from) in emitted {
         let Some(e) = d.devices.get(index) else {
@@ -200,10 +188,8 @@ fn device_rules(cx: &Inputs<'_>, d: &mut Draft, emitted: Vec<(usize, Source, Opt
             Some(e.node.minor),
             &e.access,
         );
-        if let Some(fact) = numbers_from {
-            d.record(format!("linux.resources.devices.{}", rule_key(&r)), fact);
-        }
-        push_rule(d, r, source);
+        let sources: Vec<Source> = numbers_from.into_iter().chain([source]).collect();
+        d.add_device_rule(r, sources);
     }
 }
 
@@ -223,39 +209,11 @@ fn rule(
     r
 }
 
-/// Trace key of a rule: `c 238:0`, `c 136:*`, `a *:*`; deny rules are prefixed `deny `.
-pub fn rule_key(r: &LinuxDeviceCgroup) -> String {
-    let num = |n: Option<i64>| n.map_or_else(|| "*".to_string(), |n| n.to_string());
-    format!(
-        "{}{} {}:{}",
-        if r.allow() { "" } else { "deny " },
-        r.typ().unwrap_or(LinuxDeviceType::A).as_str(),
-        num(r.major()),
-        num(r.minor())
-    )
-}
-
-/// Append `r`, or merge its access into an equal rule already there, and record it.
-fn push_rule(d: &mut Draft, r: LinuxDeviceCgroup, source: Source) {
-    let key = rule_key(&r);
-    match d.device_rules.iter_mut().find(|x| rule_key(x) == key) {
-        Some(existing) => {
-            let merged = merge_access(
-                existing.access().as_deref().unwrap_or(""),
-                r.access().as_deref().unwrap_or(""),
-            );
-            existing.set_access(Some(merged));
-        }
-        None => d.device_rules.push(r),
-    }
-    d.record(format!("linux.resources.devices.{key}"), source);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gpu::PlannedNode;
-    use crate::passes::resources::fixture::{err_text, web, Fixture};
+    use crate::passes::fixture::{err_text, web, Fixture};
+    use crate::plan::{GpuPlan, PlannedNode};
     use crate::snapshot::DeviceNode;
 
     fn node(kind: NodeType, major: i64, minor: i64) -> DeviceNode {
@@ -294,7 +252,7 @@ mod tests {
     }
 
     fn rule_source(d: &Draft, key: &str) -> Option<Source> {
-        d.trace
+        d.trace()
             .last_for(&format!("linux.resources.devices.{key}"))
             .map(|e| e.source.clone())
     }
@@ -320,8 +278,11 @@ mod tests {
 
     fn gpu_draft(f: &Fixture, nodes: Vec<PlannedNode>) -> Draft {
         let mut d = Draft::default();
-        d.gpu.nodes = nodes;
-        f.run(apply, &mut d).unwrap();
+        d.set_gpu_plan(GpuPlan {
+            nodes,
+            ..GpuPlan::default()
+        });
+        f.run_in(apply, &mut d).unwrap();
         d
     }
 
@@ -368,7 +329,7 @@ mod tests {
         );
         assert!(has_rule(&d, "c 10:229", "r"), "{:?}", rules(&d));
         assert_eq!(
-            d.trace
+            d.trace()
                 .last_for("linux.devices./dev/fuse")
                 .map(|e| &e.source),
             Some(&Source::input("services.web.devices[0].path"))
@@ -405,10 +366,10 @@ mod tests {
         with_device(&mut f, "/dev/kvm", DeviceFact::Absent);
         let d = f.draft(apply).unwrap();
         assert!(d.devices.is_empty());
-        assert_eq!(d.diagnostics.len(), 1);
-        assert_eq!(d.diagnostics[0].code, codes::DEVICE_MISSING);
+        assert_eq!(d.diagnostics().len(), 1);
+        assert_eq!(d.diagnostics()[0].code, codes::DEVICE_MISSING);
         assert_eq!(
-            d.diagnostics[0].field.as_deref(),
+            d.diagnostics()[0].field.as_deref(),
             Some("services.web.devices[0].path")
         );
     }
@@ -458,7 +419,7 @@ mod tests {
             Some(Source::fact("devices./dev/nvidia-uvm"))
         );
         assert_eq!(
-            d.trace
+            d.trace()
                 .last_for("linux.devices./dev/nvidia-uvm")
                 .map(|e| &e.source),
             Some(&Source::fact("devices./dev/nvidia-uvm"))
@@ -498,7 +459,7 @@ mod tests {
             "linux.devices./dev/nvidia-uvm",
             "linux.resources.devices.c 238:0",
         ] {
-            let sources: Vec<&Source> = d.trace.sources_of(target).map(|e| &e.source).collect();
+            let sources: Vec<&Source> = d.trace().sources_of(target).map(|e| &e.source).collect();
             assert_eq!(sources, [&fact, &cdi], "{target}");
         }
     }
@@ -515,7 +476,7 @@ mod tests {
         );
         assert!(d.device_rules.is_empty());
         assert_eq!(
-            d.trace
+            d.trace()
                 .last_for("linux.resources.devices")
                 .map(|e| &e.source),
             Some(&Source::fact("user.euid"))

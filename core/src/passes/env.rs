@@ -18,16 +18,16 @@
 
 use std::collections::BTreeMap;
 
+use crate::defaults::{DEFAULT_PATH, DEFAULT_TERM};
 use crate::draft::Draft;
 use crate::error::{Error, Result};
-use crate::passes::defaults::{DEFAULT_PATH, DEFAULT_TERM};
-use crate::render::Inputs;
+use crate::inputs::Context;
 use crate::trace::{codes, Source};
 
 const AGENT_ENV_PREFIX: &str = "$E:";
 const SECRET_PREFIX: &str = "$S:";
 
-pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
+pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     image_env(cx, d)?;
     if !d.process.env.contains("PATH") {
         d.set_env("PATH", DEFAULT_PATH, Source::default("path"));
@@ -86,7 +86,7 @@ pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
     Ok(())
 }
 
-fn image_env(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
+fn image_env(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     let entries = cx.image.and_then(|i| i.config.env.as_ref());
     for (i, entry) in entries.into_iter().flatten().enumerate() {
         let field = format!("image.Env[{i}]");
@@ -113,20 +113,18 @@ fn check_key(key: &str, field: &str) -> Result<()> {
 
 /// Resolve a service env value; returns the value and where it came from.
 fn resolve_value(
-    cx: &Inputs<'_>,
+    cx: &Context<'_>,
     d: &mut Draft,
     value: &str,
     field: &str,
 ) -> Result<(String, Source)> {
     if let Some(name) = value.strip_prefix(AGENT_ENV_PREFIX) {
-        let fact = format!("env.{name}");
-        return match cx.snapshot.env.get(name) {
-            None => Err(cx.snapshot.missing(&fact, field)),
-            Some(None) => Err(Error::unsatisfiable(
+        return match cx.host.agent_env(name, field)? {
+            None => Err(Error::unsatisfiable(
                 field,
                 format!("environment variable `{name}` referenced by $E:{name} is not set in the agent's environment"),
             )),
-            Some(Some(v)) => {
+            Some(v) => {
                 if v.is_empty() {
                     d.warn(
                         codes::ENV_EMPTY,
@@ -134,7 +132,7 @@ fn resolve_value(
                         Some(field.to_string()),
                     );
                 }
-                Ok((v.clone(), Source::fact(fact)))
+                Ok((v.to_string(), Source::fact(format!("env.{name}"))))
             }
         };
     }
@@ -155,7 +153,8 @@ mod tests {
     use super::*;
     use crate::draft::Draft;
     use crate::image::{Image, ImageConfig};
-    use crate::passes::defaults::fixture::fixture;
+    use crate::passes::fixture::fixture;
+    use crate::plan::GpuPlan;
     use crate::trace::Severity;
 
     fn env(d: &Draft) -> Vec<String> {
@@ -185,11 +184,11 @@ mod tests {
             ]
         );
         assert_eq!(
-            d.trace.last_for("process.env.B").unwrap().source,
+            d.trace().last_for("process.env.B").unwrap().source,
             Source::option("extra_env")
         );
         assert_eq!(
-            d.trace.last_for("process.env.A").unwrap().source,
+            d.trace().last_for("process.env.A").unwrap().source,
             Source::input("services.web.env.A")
         );
     }
@@ -197,21 +196,21 @@ mod tests {
     #[test]
     fn seed_bug_6_gpu_env_replaces_user_value_once() {
         let f = fixture("    env: { CUDA_VISIBLE_DEVICES: '3' }\n");
-        let mut draft = Draft::default();
-        draft.gpu.env.push((
+        let mut plan = GpuPlan::default();
+        plan.env.push((
             "CUDA_VISIBLE_DEVICES".into(),
             "0".into(),
             Source::default("gpu"),
         ));
-        draft.gpu.sharing_env.push((
+        plan.sharing_env.push((
             "CUDA_VISIBLE_DEVICES".into(),
             "2".into(),
             Source::default("ts"),
         ));
-        draft
-            .gpu
-            .distributed_env
+        plan.distributed_env
             .push(("RANK".into(), "0".into(), Source::default("dist")));
+        let mut draft = Draft::default();
+        draft.set_gpu_plan(plan);
         let d = f.run_on(apply, draft).unwrap();
         let cuda: Vec<_> = env(&d)
             .into_iter()
@@ -245,14 +244,14 @@ mod tests {
         assert_eq!(d.process.env.get("URL"), Some("http://a"));
         assert_eq!(d.process.env.get("LIT"), Some("x$E:API_URL"));
         assert_eq!(
-            d.trace.last_for("process.env.URL").unwrap().source,
+            d.trace().last_for("process.env.URL").unwrap().source,
             Source::fact("env.API_URL")
         );
 
         f.snapshot.env.insert("API_URL".into(), Some(String::new()));
         let d = f.run(apply).unwrap();
-        assert_eq!(d.diagnostics[0].code, codes::ENV_EMPTY);
-        assert_eq!(d.diagnostics[0].severity, Severity::Warning);
+        assert_eq!(d.diagnostics()[0].code, codes::ENV_EMPTY);
+        assert_eq!(d.diagnostics()[0].severity, Severity::Warning);
 
         f.snapshot.env.insert("API_URL".into(), None);
         let err = f.run(apply).unwrap_err();
@@ -276,7 +275,7 @@ mod tests {
             .insert("@api/db-password".into(), "hunter2".into());
         let d = f.run(apply).unwrap();
         assert_eq!(d.process.env.get("DB"), Some("hunter2"));
-        let trace = serde_json::to_string(&d.trace).unwrap();
+        let trace = serde_json::to_string(d.trace()).unwrap();
         assert!(!trace.contains("hunter2"));
     }
 
@@ -304,26 +303,22 @@ mod tests {
         let mut f = fixture("    env: { CUDA_VISIBLE_DEVICES: '$S:gpus', SAME: '1', KEEP: k }\n");
         f.options.secrets.insert("gpus".into(), "s3cret".into());
         f.options.extra_env = vec![("RANK".into(), "9".into())];
-        let mut draft = Draft::default();
+        let mut plan = GpuPlan::default();
         let cdi = Source::Cdi {
             file: "/etc/cdi/nvidia.yaml".into(),
             device: Some("nvidia.com/gpu=all".into()),
         };
-        draft
-            .gpu
-            .env
+        plan.env
             .push(("CUDA_VISIBLE_DEVICES".into(), "new-value".into(), cdi));
-        draft
-            .gpu
-            .sharing_env
+        plan.sharing_env
             .push(("SAME".into(), "1".into(), Source::default("ts")));
-        draft
-            .gpu
-            .distributed_env
+        plan.distributed_env
             .push(("RANK".into(), "0".into(), Source::default("distributed")));
+        let mut draft = Draft::default();
+        draft.set_gpu_plan(plan);
         let d = f.run_on(apply, draft).unwrap();
         let got: Vec<_> = d
-            .diagnostics
+            .diagnostics()
             .iter()
             .map(|x| (x.code.as_str(), x.field.as_deref()))
             .collect();
@@ -337,7 +332,7 @@ mod tests {
                 (codes::ENV_OVERRIDDEN, Some("options.extra_env[0]")),
             ]
         );
-        let msg = &d.diagnostics[0].message;
+        let msg = &d.diagnostics()[0].message;
         assert!(msg.contains("`CUDA_VISIBLE_DEVICES`"), "{msg}");
         assert!(msg.contains("the service's `env`"), "{msg}");
         assert!(msg.contains("CDI /etc/cdi/nvidia.yaml"), "{msg}");
@@ -345,7 +340,7 @@ mod tests {
             !msg.contains("s3cret") && !msg.contains("new-value"),
             "{msg}"
         );
-        assert!(d.diagnostics[1].message.contains("extra_env"));
-        assert_eq!(d.diagnostics[0].severity, Severity::Warning);
+        assert!(d.diagnostics()[1].message.contains("extra_env"));
+        assert_eq!(d.diagnostics()[0].severity, Severity::Warning);
     }
 }

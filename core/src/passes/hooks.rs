@@ -1,26 +1,13 @@
 //! Pass `hooks`: the OCI hooks the gpu pass collected (from CDI specs), in their order.
 
-use crate::draft::{Draft, HookStage};
+use crate::draft::Draft;
 use crate::error::Result;
-use crate::render::Inputs;
+use crate::inputs::Context;
 
-/// The runtime-spec name of a hook stage (`hooks.<name>` in config.json).
-pub fn stage_name(stage: HookStage) -> &'static str {
-    match stage {
-        HookStage::Prestart => "prestart",
-        HookStage::CreateRuntime => "createRuntime",
-        HookStage::CreateContainer => "createContainer",
-        HookStage::StartContainer => "startContainer",
-        HookStage::Poststart => "poststart",
-        HookStage::Poststop => "poststop",
-    }
-}
-
-pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
+pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     let _ = cx;
     for (stage, hook, source) in d.gpu.hooks.clone() {
-        d.hooks.push((stage, hook));
-        d.record(format!("hooks.{}", stage_name(stage)), source);
+        d.add_hook(stage, hook, source);
     }
     Ok(())
 }
@@ -28,20 +15,23 @@ pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::passes::defaults::fixture::fixture;
+    use crate::passes::fixture::fixture;
+    use crate::plan::{GpuPlan, HookStage};
     use crate::trace::Source;
     use oci_spec::runtime::HookBuilder;
 
     #[test]
     fn gpu_hooks_copied_in_order_with_provenance() {
-        let mut draft = Draft::default();
+        let mut plan = GpuPlan::default();
         for (stage, path) in [
             (HookStage::CreateContainer, "/a"),
             (HookStage::Prestart, "/b"),
         ] {
             let hook = HookBuilder::default().path(path).build().unwrap();
-            draft.gpu.hooks.push((stage, hook, Source::default(path)));
+            plan.hooks.push((stage, hook, Source::default(path)));
         }
+        let mut draft = Draft::default();
+        draft.set_gpu_plan(plan);
         let d = fixture("").run_on(apply, draft).unwrap();
         let got: Vec<_> = d
             .hooks
@@ -56,7 +46,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            d.trace.last_for("hooks.createContainer").unwrap().source,
+            d.trace().last_for("hooks.createContainer").unwrap().source,
             Source::default("/a")
         );
         assert!(fixture("").run(apply).unwrap().hooks.is_empty());

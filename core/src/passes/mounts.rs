@@ -3,7 +3,7 @@
 //! destination replaces an earlier one.
 //!
 //! Decisions (README):
-//! - Defaults: see [`super::defaults::default_mounts`] (`/sys/fs/cgroup` is type `cgroup`,
+//! - Defaults: see [`crate::defaults::default_mounts`] (`/sys/fs/cgroup` is type `cgroup`,
 //!   read-only unless privileged).
 //! - Bind, named, anonymous and s3 volumes are `type: bind` with `rbind` and `ro`/`rw` (the
 //!   seed wrote `none`; runtimes treat both alike when `rbind` is given, and `bind` says what
@@ -14,7 +14,7 @@
 //!   `volume_paths.<key>` for such a mount.
 //! - Targets (and bind sources) must be absolute and have no `..` component; we never resolve
 //!   such a path ourselves.
-//! - tmpfs `size` and `mode`: see [`super::tmpfs`].
+//! - tmpfs `size` and `mode`: see [`crate::service::tmpfs`].
 //! - resolv.conf is written when `dns` is non-empty and the container does not share the host
 //!   network (render option or service setting: one notion, seed bug 13). It is a bundle file
 //!   `resolv.conf` (0644), mounted at /etc/resolv.conf from `<bundle_dir>/resolv.conf`, or from
@@ -23,28 +23,26 @@
 
 use core::net::IpAddr;
 
-use crate::draft::{BundleFile, Draft};
-use crate::error::{Error, Result};
-use crate::passes::defaults::{
+use crate::defaults::{
     default_mounts, mount, API_SOCKET_DESTINATION, PRIVILEGE_DEPENDENT_MOUNTS, RESOLV_CONF_FILE,
 };
-use crate::passes::tmpfs::tmpfs_options;
-use crate::render::Inputs;
+use crate::draft::{BundleFile, Draft};
+use crate::error::{Error, Result};
+use crate::inputs::Context;
+use crate::service::tmpfs::tmpfs_options;
 use crate::service::{StorageSpec, StorageTier};
 use crate::trace::{codes, Source};
 
-pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
+pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     let privileged = cx.service.spec.privileged;
     for (m, name) in default_mounts(privileged)? {
         let dest = m.destination().to_string_lossy().into_owned();
-        d.add_mount(m, Source::default(name));
+        let mut sources = vec![Source::default(name)];
         // These two lack `ro` because of `privileged`, so that field shaped them too.
         if privileged && PRIVILEGE_DEPENDENT_MOUNTS.contains(&dest.as_str()) {
-            d.record(
-                format!("mounts.{dest}"),
-                Source::input(cx.service.field("privileged")),
-            );
+            sources.push(Source::input(cx.service.field("privileged")));
         }
+        d.add_mount(m, sources);
     }
     for (i, storage) in cx.service.spec.storage.iter().enumerate() {
         storage_mount(cx, d, i, storage)?;
@@ -75,7 +73,7 @@ fn check_path(path: &str, field: &str) -> Result<()> {
     Ok(())
 }
 
-fn storage_mount(cx: &Inputs<'_>, d: &mut Draft, i: usize, storage: &StorageSpec) -> Result<()> {
+fn storage_mount(cx: &Context<'_>, d: &mut Draft, i: usize, storage: &StorageSpec) -> Result<()> {
     let field = cx.service.field(&format!("storage[{i}]"));
     let target = storage.target();
     check_path(target, &format!("{field}.target"))?;
@@ -139,13 +137,11 @@ fn storage_mount(cx: &Inputs<'_>, d: &mut Draft, i: usize, storage: &StorageSpec
             mount(target, "tmpfs", "tmpfs", &opts)?
         }
     };
-    d.add_mount(m, Source::input(field));
+    let mut sources = vec![Source::input(field)];
     if let Some(key) = volume_key {
-        d.record(
-            format!("mounts.{target}"),
-            Source::option(format!("volume_paths.{key}")),
-        );
+        sources.push(Source::option(format!("volume_paths.{key}")));
     }
+    d.add_mount(m, sources);
     Ok(())
 }
 
@@ -159,7 +155,7 @@ fn tier_warning(d: &mut Draft, tier: StorageTier, field: &str) {
     }
 }
 
-fn volume_path<'a>(cx: &'a Inputs<'_>, key: &str, what: &str, field: &str) -> Result<&'a str> {
+fn volume_path<'a>(cx: &'a Context<'_>, key: &str, what: &str, field: &str) -> Result<&'a str> {
     cx.options
         .volume_paths
         .get(key)
@@ -172,9 +168,9 @@ fn volume_path<'a>(cx: &'a Inputs<'_>, key: &str, what: &str, field: &str) -> Re
         })
 }
 
-fn resolv_conf(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
+fn resolv_conf(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     let dns = &cx.service.spec.dns;
-    let host_network = cx.options.host_network || cx.service.host_network();
+    let host_network = cx.host_network();
     if dns.is_empty() {
         return Ok(());
     }
@@ -199,14 +195,12 @@ fn resolv_conf(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
     }
     contents.push_str("options edns0\n");
     let field = cx.service.field("dns");
-    d.bundle_files.retain(|f| f.path != RESOLV_CONF_FILE);
-    d.bundle_files.push(BundleFile {
-        path: RESOLV_CONF_FILE.to_string(),
-        contents,
-        mode: 0o644,
-    });
-    d.record(
-        format!("bundle_files.{RESOLV_CONF_FILE}"),
+    d.add_bundle_file(
+        BundleFile {
+            path: RESOLV_CONF_FILE.to_string(),
+            contents,
+            mode: 0o644,
+        },
         Source::input(field.clone()),
     );
     let source = match &cx.options.bundle_dir {
@@ -223,7 +217,7 @@ fn resolv_conf(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::passes::defaults::fixture::{fixture, Fixture};
+    use crate::passes::fixture::{fixture, Fixture};
     use oci_spec::runtime::{Mount, MountBuilder};
 
     fn find<'a>(d: &'a Draft, dest: &str) -> &'a Mount {
@@ -287,10 +281,10 @@ mod tests {
             find(&d, "/s3").source().as_deref().and_then(|p| p.to_str()),
             Some("/vol/s3")
         );
-        let codes_seen: Vec<_> = d.diagnostics.iter().map(|x| x.code.as_str()).collect();
+        let codes_seen: Vec<_> = d.diagnostics().iter().map(|x| x.code.as_str()).collect();
         assert_eq!(codes_seen, [codes::NETWORK_TIER, codes::S3_VOLUME]);
         assert_eq!(
-            d.trace.last_for("mounts./data").unwrap().source,
+            d.trace().last_for("mounts./data").unwrap().source,
             Source::input("services.web.storage[0]")
         );
     }
@@ -391,7 +385,10 @@ mod tests {
             .source("/x")
             .build()
             .unwrap();
-        draft.gpu.mounts.push((gpu, Source::default("gpu")));
+        draft.set_gpu_plan(crate::plan::GpuPlan {
+            mounts: vec![(gpu, Source::default("gpu"))],
+            ..Default::default()
+        });
         let d = f.run_on(apply, draft).unwrap();
         assert_eq!(d.mounts.len(), 8);
         assert_eq!(
@@ -408,7 +405,7 @@ mod tests {
     }
 
     fn sources(d: &Draft, target: &str) -> Vec<Source> {
-        d.trace
+        d.trace()
             .sources_of(target)
             .map(|e| e.source.clone())
             .collect()
@@ -485,8 +482,8 @@ mod tests {
         let d = fixture("    dns: [10.0.0.2]\n    network_mode: host\n")
             .run(apply)
             .unwrap();
-        assert_eq!(d.diagnostics.len(), 1);
-        let diag = &d.diagnostics[0];
+        assert_eq!(d.diagnostics().len(), 1);
+        let diag = &d.diagnostics()[0];
         assert_eq!(diag.code, codes::DNS_IGNORED_HOST_NETWORK);
         assert_eq!(diag.severity, crate::trace::Severity::Info);
         assert_eq!(diag.field.as_deref(), Some("services.web.dns"));
@@ -494,11 +491,11 @@ mod tests {
         // Without dns, or without the host network, no such note.
         let mut f = fixture("");
         f.options.host_network = true;
-        assert!(f.run(apply).unwrap().diagnostics.is_empty());
+        assert!(f.run(apply).unwrap().diagnostics().is_empty());
         assert!(fixture("    dns: [10.0.0.2]\n")
             .run(apply)
             .unwrap()
-            .diagnostics
+            .diagnostics()
             .is_empty());
     }
 }

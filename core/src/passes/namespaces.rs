@@ -17,102 +17,67 @@ use oci_spec::runtime::{LinuxIdMapping, LinuxIdMappingBuilder, LinuxNamespaceTyp
 
 use crate::draft::Draft;
 use crate::error::{Error, Result};
-use crate::render::Inputs;
-use crate::snapshot::{Snapshot, SubIdRange};
+use crate::inputs::{Context, Host, IdKind};
 use crate::trace::Source;
 
-pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
+pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     let defaults = Source::default("default_namespaces");
-    for (typ, name) in [
-        (LinuxNamespaceType::Pid, "pid"),
-        (LinuxNamespaceType::Ipc, "ipc"),
-        (LinuxNamespaceType::Uts, "uts"),
-        (LinuxNamespaceType::Mount, "mount"),
+    for typ in [
+        LinuxNamespaceType::Pid,
+        LinuxNamespaceType::Ipc,
+        LinuxNamespaceType::Uts,
+        LinuxNamespaceType::Mount,
     ] {
-        add(d, typ, name, defaults.clone());
+        d.add_namespace(typ, defaults.clone());
     }
-    if !(cx.options.host_network || cx.service.host_network()) {
-        add(d, LinuxNamespaceType::Network, "network", defaults);
+    if !cx.host_network() {
+        d.add_namespace(LinuxNamespaceType::Network, defaults);
     }
-    if cx.snapshot.rootless() {
+    if cx.host.rootless() {
         let why = Source::fact("user.euid");
-        add(d, LinuxNamespaceType::User, "user", why.clone());
-        add(d, LinuxNamespaceType::Cgroup, "cgroup", why);
+        d.add_namespace(LinuxNamespaceType::User, why.clone());
+        d.add_namespace(LinuxNamespaceType::Cgroup, why);
         id_mappings(cx, d)?;
     }
     Ok(())
 }
 
-fn add(d: &mut Draft, typ: LinuxNamespaceType, name: &str, source: Source) {
-    if !d.namespaces.contains(&typ) {
-        d.namespaces.push(typ);
-    }
-    d.record(format!("linux.namespaces.{name}"), source);
-}
-
-/// Which ids the container gets: uids or gids.
-#[derive(Clone, Copy)]
-enum IdKind {
-    Uid,
-    Gid,
-}
-
-impl IdKind {
-    fn fact(self) -> &'static str {
-        match self {
-            IdKind::Uid => "subuid",
-            IdKind::Gid => "subgid",
-        }
-    }
-    fn name(self) -> &'static str {
-        match self {
-            IdKind::Uid => "uid",
-            IdKind::Gid => "gid",
-        }
-    }
-    fn ranges(self, s: &Snapshot) -> &[SubIdRange] {
-        match self {
-            IdKind::Uid => &s.subuid,
-            IdKind::Gid => &s.subgid,
-        }
-    }
-    fn agent_id(self, s: &Snapshot) -> u32 {
-        match self {
-            IdKind::Uid => s.user.euid,
-            IdKind::Gid => s.user.egid,
-        }
+fn id_name(kind: IdKind) -> &'static str {
+    match kind {
+        IdKind::Uid => "uid",
+        IdKind::Gid => "gid",
     }
 }
 
-fn id_mappings(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
+fn agent_id(host: &Host<'_>, kind: IdKind) -> u32 {
+    match kind {
+        IdKind::Uid => host.user().euid,
+        IdKind::Gid => host.user().egid,
+    }
+}
+
+fn id_mappings(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     let uid_field = user_field(d, "process.user.uid");
     let gid_field = user_field(d, "process.user.gid");
-    let uids = mappings(cx.snapshot, IdKind::Uid, &uid_field)?;
-    let gids = mappings(cx.snapshot, IdKind::Gid, &gid_field)?;
-    check_mapped(cx.snapshot, IdKind::Uid, d.process.uid, &uids, &uid_field)?;
-    check_mapped(cx.snapshot, IdKind::Gid, d.process.gid, &gids, &gid_field)?;
+    let uids = mappings(&cx.host, IdKind::Uid, &uid_field)?;
+    let gids = mappings(&cx.host, IdKind::Gid, &gid_field)?;
+    check_mapped(&cx.host, IdKind::Uid, d.process.uid, &uids, &uid_field)?;
+    check_mapped(&cx.host, IdKind::Gid, d.process.gid, &gids, &gid_field)?;
     let extra_field = user_field(d, "process.user.additionalGids");
     for gid in &d.process.additional_gids {
-        check_mapped(cx.snapshot, IdKind::Gid, *gid, &gids, &extra_field)?;
+        check_mapped(&cx.host, IdKind::Gid, *gid, &gids, &extra_field)?;
     }
-    d.uid_mappings = uids;
-    d.gid_mappings = gids;
-    d.record("linux.uidMappings", Source::fact("subuid"));
-    d.record("linux.gidMappings", Source::fact("subgid"));
+    d.set_id_mappings(uids, Source::fact("subuid"), gids, Source::fact("subgid"));
     Ok(())
 }
 
 /// Container 0 -> agent id, then container 1.. -> the first subordinate range (if any).
-fn mappings(snap: &Snapshot, kind: IdKind, field: &str) -> Result<Vec<LinuxIdMapping>> {
-    let mut maps = vec![id_map(0, kind.agent_id(snap), 1)?];
-    match kind.ranges(snap).first() {
-        Some(r) if r.count > 0 => maps.push(id_map(1, r.start, r.count)?),
-        // The probe tried and failed: the range may well exist. Do not guess.
-        _ if snap.unreadable.contains_key(kind.fact()) => {
-            return Err(snap.missing(kind.fact(), field))
-        }
-        // No range for the agent's user: only container id 0 exists.
-        _ => {}
+fn mappings(host: &Host<'_>, kind: IdKind, field: &str) -> Result<Vec<LinuxIdMapping>> {
+    let mut maps = vec![id_map(0, agent_id(host, kind), 1)?];
+    // An unreadable subid file is a missing fact (the range may well exist): `subids` says so.
+    // No range for the agent's user: only container id 0 exists.
+    if let Some(r) = host.subids(kind, field)?.first().filter(|r| r.count > 0) {
+        maps.push(id_map(1, r.start, r.count)?);
     }
     Ok(maps)
 }
@@ -126,7 +91,7 @@ fn id_map(container_id: u32, host_id: u32, size: u32) -> Result<LinuxIdMapping> 
 }
 
 fn check_mapped(
-    snap: &Snapshot,
+    host: &Host<'_>,
     kind: IdKind,
     id: u32,
     maps: &[LinuxIdMapping],
@@ -151,32 +116,28 @@ fn check_mapped(
         })
         .collect::<Vec<_>>()
         .join(" and ");
-    let user = snap
-        .user
+    let user = host
+        .user()
         .name
         .clone()
-        .unwrap_or_else(|| kind.agent_id(snap).to_string());
+        .unwrap_or_else(|| agent_id(host, kind).to_string());
     Err(Error::unsatisfiable(
         field,
         format!(
             "the container runs as {name} {id}, but this rootless agent (euid {euid}) maps only container {name}s {mapped}; \
              give user {user} a range of at least {need} ids in /etc/{fact} and re-probe, or run the image as a mapped {name}",
-            name = kind.name(),
-            euid = snap.user.euid,
+            name = id_name(kind),
+            euid = host.user().euid,
             need = u64::from(id),
             fact = kind.fact(),
         ),
     ))
 }
 
-/// The input field the process user came from, for error messages: the field the `process`
-/// pass recorded for `target` (a service field, or `image.User`), else `target` itself.
+/// The input field the process user came from, for error messages: the field the `user`
+/// pass kept with the ids (a service field, or `image.User`), else the output field `target`.
 fn user_field(d: &Draft, target: &str) -> String {
-    let recorded = d
-        .trace
-        .last_for(target)
-        .or_else(|| d.trace.last_for("process.user"));
-    match recorded.map(|e| &e.source) {
+    match &d.process.user_origin {
         Some(Source::Input { field }) => field.clone(),
         Some(Source::Image { field }) => format!("image.{field}"),
         _ => target.to_string(),
@@ -186,7 +147,7 @@ fn user_field(d: &Draft, target: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::passes::resources::fixture::{err_text, web};
+    use crate::passes::fixture::{err_text, web};
     use crate::snapshot::SubIdRange;
 
     fn names(d: &Draft) -> Vec<LinuxNamespaceType> {
@@ -202,7 +163,7 @@ mod tests {
     }
 
     /// A rootless agent (uid 1000) with the usual 65536-id ranges.
-    fn rootless(body: &str) -> crate::passes::resources::fixture::Fixture {
+    fn rootless(body: &str) -> crate::passes::fixture::Fixture {
         let mut f = web(body);
         f.snapshot.user.euid = 1000;
         f.snapshot.user.egid = 1001;
@@ -225,7 +186,7 @@ mod tests {
         assert_eq!(names(&d), vec![Pid, Ipc, Uts, Mount, Network]);
         assert!(d.uid_mappings.is_empty());
         assert_eq!(
-            d.trace
+            d.trace()
                 .last_for("linux.namespaces.network")
                 .map(|e| &e.source),
             Some(&Source::default("default_namespaces"))
@@ -258,31 +219,36 @@ mod tests {
             vec![(0, 1001, 1), (1, 200_000, 65_536)]
         );
         assert_eq!(
-            d.trace.last_for("linux.namespaces.user").map(|e| &e.source),
+            d.trace()
+                .last_for("linux.namespaces.user")
+                .map(|e| &e.source),
             Some(&Source::fact("user.euid"))
         );
         assert_eq!(
-            d.trace.last_for("linux.uidMappings").map(|e| &e.source),
+            d.trace().last_for("linux.uidMappings").map(|e| &e.source),
             Some(&Source::fact("subuid"))
         );
+    }
+
+    /// The user pass's origin for the default user: errors then name the output field.
+    fn root() -> Source {
+        Source::default("root_user")
     }
 
     #[test]
     fn rootless_user_inside_range_is_fine() {
         let f = rootless("");
         let mut d = Draft::default();
-        d.process.uid = 65_536; // the last mapped id
-        d.process.gid = 101;
-        f.run(apply, &mut d).unwrap();
+        d.set_user(65_536, 101, vec![], vec![], root()); // the last mapped id
+        f.run_in(apply, &mut d).unwrap();
     }
 
     #[test]
     fn seed_bug_7_user_outside_subuid_range() {
         let f = rootless("");
         let mut d = Draft::default();
-        d.process.uid = 70_000;
-        d.record("process.user.uid", Source::image("User"));
-        let e = err_text(f.run(apply, &mut d).map(|_| d));
+        d.set_user(70_000, 0, vec![], vec![], Source::image("User"));
+        let e = err_text(f.run_in(apply, &mut d).map(|_| d));
         assert!(
             e.starts_with("image.User: the container runs as uid 70000"),
             "{e}"
@@ -303,8 +269,8 @@ mod tests {
         assert_eq!(map(&d.uid_mappings), vec![(0, 1000, 1)]);
         // ... so any other user is refused up front.
         let mut d = Draft::default();
-        d.process.uid = 1;
-        let e = err_text(f.run(apply, &mut d).map(|_| d));
+        d.set_user(1, 0, vec![], vec![], root());
+        let e = err_text(f.run_in(apply, &mut d).map(|_| d));
         assert!(
             e.starts_with("process.user.uid: the container runs as uid 1"),
             "{e}"
@@ -316,11 +282,11 @@ mod tests {
     fn gid_and_additional_gids_are_checked() {
         let f = rootless("");
         let mut d = Draft::default();
-        d.process.gid = 70_000;
-        assert!(err_text(f.run(apply, &mut d).map(|_| d)).contains("runs as gid 70000"));
+        d.set_user(0, 70_000, vec![], vec![], root());
+        assert!(err_text(f.run_in(apply, &mut d).map(|_| d)).contains("runs as gid 70000"));
         let mut d = Draft::default();
-        d.process.additional_gids = vec![5, 100_000];
-        let e = err_text(f.run(apply, &mut d).map(|_| d));
+        d.set_user(0, 0, vec![5, 100_000], vec![], root());
+        let e = err_text(f.run_in(apply, &mut d).map(|_| d));
         assert!(
             e.starts_with("process.user.additionalGids: the container runs as gid 100000"),
             "{e}"

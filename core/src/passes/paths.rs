@@ -8,7 +8,7 @@
 
 use crate::draft::Draft;
 use crate::error::Result;
-use crate::render::Inputs;
+use crate::inputs::Context;
 use crate::trace::Source;
 
 /// Paths hidden from a non-privileged container.
@@ -36,7 +36,7 @@ pub const READONLY_PATHS: &[&str] = &[
     "/proc/sysrq-trigger",
 ];
 
-pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
+pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     let (masked, readonly, masked_src, readonly_src) = if cx.service.spec.privileged {
         let why = Source::input(cx.service.field("privileged"));
         (Vec::new(), Vec::new(), why.clone(), why)
@@ -48,15 +48,9 @@ pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
             Source::default("docker_readonly_paths"),
         )
     };
-    d.masked_paths = Some(masked);
-    d.record("linux.maskedPaths", masked_src);
-    d.readonly_paths = Some(readonly);
-    d.record("linux.readonlyPaths", readonly_src);
-    d.rootfs_propagation = Some("private".to_string());
-    d.record(
-        "linux.rootfsPropagation",
-        Source::default("rootfs_propagation_private"),
-    );
+    d.set_masked_paths(masked, masked_src);
+    d.set_readonly_paths(readonly, readonly_src);
+    d.set_rootfs_propagation("private", Source::default("rootfs_propagation_private"));
     Ok(())
 }
 
@@ -67,12 +61,12 @@ fn owned(list: &[&str]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::passes::resources::fixture::web;
+    use crate::passes::fixture::web;
 
     #[test]
     fn default_masks_match_docker() {
         let d = web("").draft(apply).unwrap();
-        let masked = d.masked_paths.unwrap();
+        let masked = d.masked_paths.clone().unwrap();
         assert_eq!(masked.len(), 12);
         for p in [
             "/proc/kcore",
@@ -83,7 +77,7 @@ mod tests {
             assert!(masked.iter().any(|m| m == p), "{p} should be masked");
         }
         assert_eq!(
-            d.readonly_paths.unwrap(),
+            d.readonly_paths.clone().unwrap(),
             vec![
                 "/proc/bus",
                 "/proc/fs",
@@ -94,7 +88,7 @@ mod tests {
         );
         assert_eq!(d.rootfs_propagation.as_deref(), Some("private"));
         assert_eq!(
-            d.trace.last_for("linux.maskedPaths").map(|e| &e.source),
+            d.trace().last_for("linux.maskedPaths").map(|e| &e.source),
             Some(&Source::default("docker_masked_paths"))
         );
     }
@@ -106,7 +100,7 @@ mod tests {
         assert_eq!(d.readonly_paths, Some(vec![]));
         assert_eq!(d.rootfs_propagation.as_deref(), Some("private"));
         assert_eq!(
-            d.trace.last_for("linux.readonlyPaths").map(|e| &e.source),
+            d.trace().last_for("linux.readonlyPaths").map(|e| &e.source),
             Some(&Source::input("services.web.privileged"))
         );
     }

@@ -13,7 +13,7 @@
 
 use crate::draft::Draft;
 use crate::error::{Error, Result};
-use crate::render::Inputs;
+use crate::inputs::Context;
 use crate::trace::Source;
 
 /// CFS period in microseconds (100 ms), as the seed and Docker use.
@@ -21,22 +21,22 @@ pub const CPU_PERIOD: u64 = 100_000;
 /// The kernel's smallest CFS quota, in microseconds.
 const MIN_CPU_QUOTA: f64 = 1_000.0;
 
-pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
+pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     let r = &cx.service.spec.resources;
     if let Some(cpu) = r.cpu {
         let field = cx.service.field("resources.cpu");
-        d.resources.cpu_quota = Some(cpu_quota(cpu, &field)?);
-        d.resources.cpu_period = Some(CPU_PERIOD);
-        d.record("linux.resources.cpu.quota", Source::input(&field));
-        d.record(
-            "linux.resources.cpu.period",
+        let quota = cpu_quota(cpu, &field)?;
+        d.set_cpu(
+            quota,
+            CPU_PERIOD,
+            Source::input(&field),
             Source::default("cfs_period_100ms"),
         );
     }
     if let Some(text) = &r.memory {
         let field = cx.service.field("resources.memory");
-        d.resources.memory_limit = Some(memory_limit(text, &field)?);
-        d.record("linux.resources.memory.limit", Source::input(field));
+        let limit = memory_limit(text, &field)?;
+        d.set_memory_limit(limit, Source::input(field));
     }
     if let Some(limit) = r.pids_limit {
         let field = cx.service.field("resources.pids_limit");
@@ -47,8 +47,7 @@ pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
                 limit.to_string(),
             ));
         }
-        d.resources.pids_limit = Some(limit);
-        d.record("linux.resources.pids.limit", Source::input(field));
+        d.set_pids_limit(limit, Source::input(field));
     }
     Ok(())
 }
@@ -86,66 +85,10 @@ fn memory_limit(text: &str, field: &str) -> Result<i64> {
     })
 }
 
-/// Test fixture shared by the linux passes' unit tests: a `web` service from YAML plus
-/// default options and snapshot, run through one pass.
-#[cfg(test)]
-pub(crate) mod fixture {
-    use crate::draft::Draft;
-    use crate::error::Result;
-    use crate::options::RenderOptions;
-    use crate::render::{Inputs, PassFn};
-    use crate::service::Service;
-    use crate::snapshot::Snapshot;
-
-    pub(crate) struct Fixture {
-        pub service: Service,
-        pub options: RenderOptions,
-        pub snapshot: Snapshot,
-    }
-
-    /// Service `web` whose body is `body` (service-level YAML, unindented).
-    pub(crate) fn web(body: &str) -> Fixture {
-        let shared = crate::passes::defaults::fixture::fixture_unindented(body);
-        Fixture {
-            service: shared.service,
-            options: shared.options,
-            snapshot: shared.snapshot,
-        }
-    }
-
-    impl Fixture {
-        /// Run `pass` over `d`.
-        pub(crate) fn run(&self, pass: PassFn, d: &mut Draft) -> Result<()> {
-            let cx = Inputs {
-                service: &self.service,
-                image: None,
-                options: &self.options,
-                snapshot: &self.snapshot,
-            };
-            pass(&cx, d)
-        }
-
-        /// Run `pass` over a fresh draft.
-        pub(crate) fn draft(&self, pass: PassFn) -> Result<Draft> {
-            let mut d = Draft::default();
-            self.run(pass, &mut d)?;
-            Ok(d)
-        }
-    }
-
-    /// The error text of a run that must fail.
-    pub(crate) fn err_text(r: Result<Draft>) -> String {
-        match r {
-            Ok(d) => panic!("expected an error, got a draft: {:?}", d.resources),
-            Err(e) => e.to_string(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::fixture::{err_text, web, Fixture};
     use super::*;
+    use crate::passes::fixture::{err_text, web, Fixture};
     use crate::trace::Source;
 
     // Service validation (service/validate.rs) already refuses some of these values at parse
@@ -170,7 +113,7 @@ mod tests {
         let d = web("resources: {cpu: 2}").draft(apply).unwrap();
         assert_eq!(d.resources.cpu_quota, Some(200_000));
         assert_eq!(
-            d.trace
+            d.trace()
                 .last_for("linux.resources.cpu.quota")
                 .map(|e| &e.source),
             Some(&Source::input("services.web.resources.cpu"))
@@ -195,7 +138,7 @@ mod tests {
         let d = web("resources: {memory: 512Mi}").draft(apply).unwrap();
         assert_eq!(d.resources.memory_limit, Some(512 << 20));
         assert_eq!(
-            d.trace
+            d.trace()
                 .last_for("linux.resources.memory.limit")
                 .map(|e| &e.source),
             Some(&Source::input("services.web.resources.memory"))
@@ -272,6 +215,6 @@ mod tests {
     fn nothing_requested_sets_nothing() {
         let d = web("").draft(apply).unwrap();
         assert_eq!(d.resources, crate::draft::ResourcesDraft::default());
-        assert!(d.trace.entries.is_empty());
+        assert!(d.trace().entries.is_empty());
     }
 }

@@ -1,13 +1,13 @@
 //! Service keys that ocigen parses (so files using them load) but that no pass puts in the
 //! runtime spec. Each one set to a non-default value gets info `I004_FIELD_NOT_APPLIED`
-//! naming its full field path, so nothing in the file is silently ignored. Called at the end
-//! of the `process` pass (the pass table lives in render.rs).
+//! naming its full field path, so nothing in the file is silently ignored.
 //!
 //! "Set" means: a non-empty list or map, a `true` flag, or any value in an option. Keys that
 //! belong to the orchestrator or the agent (ports, labels, stop handling, /etc/hosts) say so.
 
 use crate::draft::Draft;
-use crate::render::Inputs;
+use crate::error::Result;
+use crate::inputs::Context;
 use crate::service::ServiceSpec;
 use crate::trace::codes;
 
@@ -98,8 +98,9 @@ fn keys(s: &ServiceSpec) -> Vec<(&'static str, bool, &'static str)> {
     ]
 }
 
-/// Add one `I004_FIELD_NOT_APPLIED` info per key set to a non-default value, in table order.
-pub fn note_unapplied(cx: &Inputs<'_>, d: &mut Draft) {
+/// Pass `unapplied`: one `I004_FIELD_NOT_APPLIED` info per key set to a non-default value,
+/// in table order. It sets no field.
+pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     for (rel, set, note) in keys(&cx.service.spec) {
         if set {
             let field = cx.service.field(rel);
@@ -112,22 +113,18 @@ pub fn note_unapplied(cx: &Inputs<'_>, d: &mut Draft) {
             );
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::passes::defaults::fixture::fixture;
+    use crate::passes::fixture::fixture;
     use crate::trace::Severity;
 
-    fn pass(cx: &Inputs<'_>, d: &mut Draft) -> crate::error::Result<()> {
-        note_unapplied(cx, d);
-        Ok(())
-    }
-
     fn noted(body: &str) -> Vec<(String, String)> {
-        let d = fixture(body).run(pass).unwrap();
-        d.diagnostics
+        let d = fixture(body).run(apply).unwrap();
+        d.diagnostics()
             .iter()
             .map(|x| {
                 assert_eq!(x.code, codes::FIELD_NOT_APPLIED);

@@ -1,281 +1,148 @@
-//! Resolve a user spec (the image's `User`, or the service's `user`, which overrides it) —
-//! `uid`, `uid:gid`, `name`, `name:group`, `uid:group`... — to numeric ids through the image's
-//! /etc/passwd and /etc/group, the way Docker (runc's `GetExecUser`) does. Unlike the seed, a
-//! name that cannot be resolved is an error naming the field the spec came from: it never
-//! silently becomes uid 0 (seed bug 7).
+//! Pass `user`: `process.user` (uid, gid, additionalGids).
 //!
-//! Rules (documented in the README):
-//! - Spec empty (or no user given anywhere): 0:0.
-//! - The user part matches a passwd entry by name, or by uid when numeric; a numeric uid with no
-//!   entry is used as is. A name with no entry is an error.
-//! - Group given: matched by name or gid in /etc/group; a numeric gid with no entry is used as
-//!   is; a name with no entry is an error. No supplementary groups are added (Docker: they
-//!   only make sense in the implicit form).
-//! - Group not given: the passwd entry's primary gid, or 0 when the uid has no entry (Docker's
-//!   rule, not the seed's gid = uid); supplementary gids are the /etc/group entries that list
-//!   the user's name as a member, in file order, without duplicates.
-//! - Without an image (or without its passwd/group text) only numeric ids resolve.
+//! The service's `user` (Docker `--user`: `name|uid[:group|gid]`) overrides the image `User`;
+//! either is resolved through the image's /etc/passwd and /etc/group (see
+//! [`crate::image_user`]) and errors name the field it came from (`services.x.user` or
+//! `image.User`). An empty service `user` is an error, not "no user". Neither: 0:0.
+//! CDI `additionalGids` (e.g. the group owning /dev/dri nodes) join the image's groups.
 
+use crate::draft::Draft;
 use crate::error::{Error, Result};
-use crate::image::{GroupEntry, Image, PasswdEntry};
+use crate::image_user::{resolve_user, USER_FIELD};
+use crate::inputs::Context;
+use crate::trace::Source;
 
-/// The field errors about the image's `User` name.
-pub const USER_FIELD: &str = "image.User";
-
-/// Numeric identity of the container process.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ResolvedUser {
-    pub uid: u32,
-    pub gid: u32,
-    pub additional_gids: Vec<u32>,
-    /// The image files an entry was taken from (`/etc/passwd`, `/etc/group`), for the trace.
-    pub used_files: Vec<&'static str>,
-}
-
-pub const PASSWD_FILE: &str = "/etc/passwd";
-pub const GROUP_FILE: &str = "/etc/group";
-
-/// Resolve `spec` (from the input `field`, named in errors: `image.User` or
-/// `services.x.user`) through `image`'s passwd and group text; `None` when `spec` is empty
-/// (the caller uses 0:0).
-pub fn resolve_user(
-    spec: &str,
-    field: &str,
-    image: Option<&Image>,
-) -> Result<Option<ResolvedUser>> {
-    let spec = spec.trim();
-    if spec.is_empty() {
-        return Ok(None);
-    }
-    let (user_part, group_part) = match spec.split_once(':') {
-        Some((u, g)) => (u, Some(g)),
-        None => (spec, None),
-    };
-    if user_part.is_empty() || group_part == Some("") {
-        return Err(Error::invalid(
-            field,
-            "`user`, `uid`, `user:group` or `uid:gid`",
-            format!("`{spec}`"),
-        ));
-    }
-    let passwd = image.map(Image::passwd_entries).unwrap_or_default();
-    let groups = image.map(Image::group_entries).unwrap_or_default();
-    let has_passwd = image.is_some_and(|i| i.passwd.is_some());
-    let has_group = image.is_some_and(|i| i.group.is_some());
-    let entry = find_user(&passwd, user_part);
-    let uid = match (entry, user_part.parse::<u32>()) {
-        (Some(e), _) => e.uid,
-        (None, Ok(uid)) => uid,
-        (None, Err(_)) => {
-            return Err(unresolvable(
-                field,
-                has_passwd,
-                "user",
-                user_part,
-                PASSWD_FILE,
-            ))
-        }
-    };
-    let mut used_files = Vec::new();
-    if entry.is_some() {
-        used_files.push(PASSWD_FILE);
-    }
-    match group_part {
-        Some(g) => {
-            let gid = match (
-                groups
-                    .iter()
-                    .find(|e| e.name == g || e.gid.to_string() == g),
-                g.parse::<u32>(),
-            ) {
-                (Some(e), _) => {
-                    used_files.push(GROUP_FILE);
-                    e.gid
-                }
-                (None, Ok(gid)) => gid,
-                (None, Err(_)) => {
-                    return Err(unresolvable(field, has_group, "group", g, GROUP_FILE))
-                }
-            };
-            Ok(Some(ResolvedUser {
-                uid,
-                gid,
-                additional_gids: Vec::new(),
-                used_files,
-            }))
-        }
-        None => {
-            let gid = entry.map(|e| e.gid).unwrap_or(0);
-            let additional_gids = entry
-                .map(|e| member_gids(&groups, &e.name))
-                .unwrap_or_default();
-            if !additional_gids.is_empty() {
-                used_files.push(GROUP_FILE);
+pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
+    // The service's `user` overrides the image's `User`, as `docker run --user` does.
+    let (spec, field, spec_source) = match &cx.service.spec.user {
+        Some(u) => {
+            let field = cx.service.field("user");
+            if u.trim().is_empty() {
+                return Err(Error::invalid(
+                    field,
+                    "`name`, `uid`, `name:group` or `uid:gid`",
+                    "an empty string",
+                ));
             }
-            Ok(Some(ResolvedUser {
-                uid,
-                gid,
-                additional_gids,
-                used_files,
-            }))
+            (u.as_str(), field.clone(), Source::input(field))
         }
-    }
-}
-
-/// runc matches a passwd entry by name first, then by uid.
-fn find_user<'a>(passwd: &'a [PasswdEntry], user: &str) -> Option<&'a PasswdEntry> {
-    passwd
-        .iter()
-        .find(|e| e.name == user)
-        .or_else(|| passwd.iter().find(|e| e.uid.to_string() == user))
-}
-
-fn member_gids(groups: &[GroupEntry], name: &str) -> Vec<u32> {
-    let mut gids: Vec<u32> = Vec::new();
-    for g in groups
-        .iter()
-        .filter(|g| g.members.iter().any(|m| m == name))
-    {
-        if !gids.contains(&g.gid) {
-            gids.push(g.gid);
-        }
-    }
-    gids
-}
-
-fn unresolvable(field: &str, file_supplied: bool, what: &str, name: &str, file: &str) -> Error {
-    let why = if file_supplied {
-        format!("`{name}`, which the image's {file} does not list")
-    } else {
-        format!("`{name}`, but the image's {file} was not supplied to resolve it")
+        None => (
+            cx.image
+                .and_then(|i| i.config.user.as_deref())
+                .unwrap_or(""),
+            USER_FIELD.to_string(),
+            Source::image("User"),
+        ),
     };
-    Error::invalid(
-        field,
-        format!("a numeric {what} id or a {what} name from the image's {file}"),
-        why,
-    )
+    match resolve_user(spec, &field, cx.image)? {
+        Some(u) => {
+            let files = u.used_files.iter().map(|f| Source::image(*f)).collect();
+            d.set_user(u.uid, u.gid, u.additional_gids, files, spec_source);
+        }
+        None => d.set_user(0, 0, Vec::new(), Vec::new(), Source::default("root_user")),
+    }
+    for (gid, source) in d.gpu.additional_gids.clone() {
+        d.add_additional_gid(gid, source);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::image::ImageConfig;
+    use crate::passes::fixture::{fixture, with_image, Fixture};
 
-    const PASSWD: &str = "root:x:0:0:root:/root:/bin/sh\n# comment\n\nnginx:x:101:102:nginx:/nonexistent:/bin/false\nbroken line\napp:x:1000:1000::/home/app:/bin/sh\n";
-    const GROUP: &str =
-        "root:x:0:\nnginx:x:102:\nvideo:x:44:app,nginx\nstaff:x:50:app\nvideo2:x:44:app\n";
-
-    fn image(user: &str) -> Image {
-        Image {
-            config: ImageConfig {
-                user: Some(user.to_string()),
-                ..Default::default()
-            },
-            passwd: Some(PASSWD.to_string()),
-            group: Some(GROUP.to_string()),
+    #[test]
+    fn user_comes_from_image() {
+        let mut f = with_image(fixture(""), Some(&["/e"]), None);
+        if let Some(i) = f.image.as_mut() {
+            i.config.user = Some("1000:1001".into());
         }
-    }
-
-    /// The ids only (the files consulted are checked in their own test).
-    fn resolve(user: &str) -> Result<Option<ResolvedUser>> {
-        resolve_user(user, USER_FIELD, Some(&image(user))).map(|u| {
-            u.map(|u| ResolvedUser {
-                used_files: Vec::new(),
-                ..u
-            })
-        })
-    }
-
-    fn ids(uid: u32, gid: u32, extra: &[u32]) -> Option<ResolvedUser> {
-        Some(ResolvedUser {
-            uid,
-            gid,
-            additional_gids: extra.to_vec(),
-            used_files: Vec::new(),
-        })
-    }
-
-    #[test]
-    fn files_used_are_reported() {
-        let files = |user: &str| {
-            resolve_user(user, USER_FIELD, Some(&image(user)))
-                .unwrap()
-                .map(|u| u.used_files)
-                .unwrap_or_default()
+        let d = f.run(apply).unwrap();
+        assert_eq!((d.process.uid, d.process.gid), (1000, 1001));
+        let user_sources = |d: &Draft| {
+            d.trace()
+                .sources_of("process.user")
+                .map(|e| e.source.clone())
+                .collect::<Vec<_>>()
         };
-        assert!(files("4242:7").is_empty());
-        assert_eq!(files("4242:staff"), [GROUP_FILE]);
-        assert_eq!(files("nginx:7"), [PASSWD_FILE]);
-        // Implicit group: the primary gid from passwd, memberships from group.
-        assert_eq!(files("nginx"), [PASSWD_FILE, GROUP_FILE]);
-        assert_eq!(files("root"), [PASSWD_FILE]);
-    }
-
-    #[test]
-    fn empty_or_absent_user_is_none() {
-        assert_eq!(resolve("").unwrap(), None);
-        assert_eq!(resolve_user("  ", USER_FIELD, None).unwrap(), None);
-    }
-
-    #[test]
-    fn numeric_forms() {
-        assert_eq!(resolve("1000:2000").unwrap(), ids(1000, 2000, &[]));
-        // uid in passwd: its primary gid and memberships.
-        assert_eq!(resolve("1000").unwrap(), ids(1000, 1000, &[44, 50]));
-        // uid not in passwd: gid 0, as Docker.
-        assert_eq!(resolve("4242").unwrap(), ids(4242, 0, &[]));
-    }
-
-    #[test]
-    fn names_resolve_through_passwd_and_group() {
-        assert_eq!(resolve("nginx").unwrap(), ids(101, 102, &[44]));
-        assert_eq!(resolve("nginx:video").unwrap(), ids(101, 44, &[]));
-        assert_eq!(resolve("1000:staff").unwrap(), ids(1000, 50, &[]));
-        assert_eq!(resolve("app:7").unwrap(), ids(1000, 7, &[]));
-    }
-
-    #[test]
-    fn seed_bug_7_unknown_name_is_error_not_root() {
-        let err = resolve("ghost").unwrap_err();
-        assert_eq!(err.field(), Some(USER_FIELD));
-        assert!(err.to_string().contains("ghost"), "{err}");
-        let err = resolve("nginx:nogroup").unwrap_err();
-        assert!(err.to_string().contains("nogroup"), "{err}");
-    }
-
-    #[test]
-    fn name_without_passwd_text_says_so() {
-        let img = Image {
-            config: ImageConfig {
-                user: Some("nginx".into()),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let err = resolve_user("nginx", USER_FIELD, Some(&img)).unwrap_err();
-        assert!(err.to_string().contains("not supplied"), "{err}");
-        // No image at all: numeric ids still resolve, names cannot.
+        assert_eq!(user_sources(&d), [Source::image("User")]);
+        if let Some(i) = f.image.as_mut() {
+            i.config.user = Some("app:video".into());
+            i.passwd = Some("app:x:1000:1000::/home/app:/bin/sh\n".into());
+            i.group = Some("video:x:44:app\n".into());
+        }
+        let d = f.run(apply).unwrap();
+        assert_eq!((d.process.uid, d.process.gid), (1000, 44));
         assert_eq!(
-            resolve_user("7:8", "services.web.user", None).unwrap(),
-            ids(7, 8, &[])
+            user_sources(&d),
+            [
+                Source::image("/etc/passwd"),
+                Source::image("/etc/group"),
+                Source::image("User")
+            ]
         );
-        let err = resolve_user("nginx", "services.web.user", None).unwrap_err();
-        assert_eq!(err.field(), Some("services.web.user"));
-        assert!(err.to_string().contains("not supplied"), "{err}");
-    }
-
-    #[test]
-    fn malformed_user_is_error() {
-        assert!(resolve(":5").is_err());
-        assert!(resolve("5:").is_err());
-    }
-
-    #[test]
-    fn errors_name_the_given_field() {
-        let img = image("");
-        for spec in ["ghost", "nginx:nogroup", ":5"] {
-            let err = resolve_user(spec, "services.web.user", Some(&img)).unwrap_err();
-            assert_eq!(err.field(), Some("services.web.user"), "{spec}");
+        if let Some(i) = f.image.as_mut() {
+            i.passwd = None;
+            i.group = None;
+            i.config.user = Some("nginx".into());
         }
+        assert_eq!(f.run(apply).unwrap_err().field(), Some(USER_FIELD));
+    }
+
+    /// A fixture with a command and an image carrying `image_user` and passwd/group text.
+    fn user_fixture(body: &str, image_user: Option<&str>) -> Fixture {
+        let mut f = with_image(fixture(body), Some(&["/e"]), None);
+        if let Some(i) = f.image.as_mut() {
+            i.config.user = image_user.map(String::from);
+            i.passwd = Some("app:x:1000:1000::/home/app:/bin/sh\nimg:x:7:7::/:/bin/sh\n".into());
+            i.group = Some("video:x:44:app\nstaff:x:50:\n".into());
+        }
+        f
+    }
+
+    fn ids(f: &Fixture) -> Result<(u32, u32, Vec<u32>)> {
+        f.run(apply).map(|d| {
+            (
+                d.process.uid,
+                d.process.gid,
+                d.process.additional_gids.clone(),
+            )
+        })
+    }
+
+    #[test]
+    fn service_user_resolves_and_overrides_image_user() {
+        let img = Some("img");
+        assert_eq!(ids(&user_fixture("", img)).unwrap(), (7, 7, vec![]));
+        let by_name = user_fixture("    user: app\n", img);
+        assert_eq!(ids(&by_name).unwrap(), (1000, 1000, vec![44]));
+        let numeric = user_fixture("    user: \"4242\"\n", img);
+        assert_eq!(ids(&numeric).unwrap(), (4242, 0, vec![]));
+        let with_group = user_fixture("    user: \"app:staff\"\n", img);
+        assert_eq!(ids(&with_group).unwrap(), (1000, 50, vec![]));
+        // Without any image, numeric ids still work.
+        let no_image = fixture("    user: \"5:6\"\n");
+        assert_eq!(ids(&no_image).unwrap(), (5, 6, vec![]));
+        // The draft keeps the field the user came from, for later passes' errors.
+        let d = by_name.run(apply).unwrap();
+        assert_eq!(
+            d.process.user_origin,
+            Some(Source::input("services.web.user"))
+        );
+    }
+
+    #[test]
+    fn service_user_errors_name_the_service_field() {
+        for body in [
+            "    user: ghost\n",
+            "    user: \"app:nogroup\"\n",
+            "    user: \"\"\n",
+        ] {
+            let err = ids(&user_fixture(body, Some("img"))).unwrap_err();
+            assert_eq!(err.field(), Some("services.web.user"), "{body}");
+        }
+        let err = ids(&user_fixture("    user: ghost\n", None)).unwrap_err();
+        assert!(err.to_string().contains("ghost"), "{err}");
     }
 }

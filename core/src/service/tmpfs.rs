@@ -112,7 +112,7 @@ fn number_mode(n: u32, field: &str) -> Result<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::passes::defaults::fixture::fixture;
+    use crate::passes::fixture::fixture;
     use crate::passes::mounts;
 
     #[test]

@@ -1,0 +1,119 @@
+//! The fields of config.json a pass can set, as typed keys. Provenance is recorded under a
+//! [`Field`], never under a hand-typed string, so a trace key cannot drift from the field it
+//! names. `Display` gives the dotted trace key, keyed where arrays are keyed
+//! (`process.env.PATH`, `mounts./dev/shm`, `linux.resources.devices.c 238:0`).
+
+use std::fmt;
+
+use oci_spec::runtime::{LinuxDeviceCgroup, LinuxDeviceType, LinuxNamespaceType, PosixRlimitType};
+
+use crate::plan::HookStage;
+
+/// One settable part of the spec (or of the bundle beside it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Field {
+    OciVersion,
+    Hostname,
+    RootPath,
+    RootReadonly,
+    ProcessTerminal,
+    /// `process.user` uid and gid.
+    ProcessUser,
+    ProcessAdditionalGids,
+    ProcessCwd,
+    ProcessArgs,
+    ProcessEnv(String),
+    ProcessRlimit(PosixRlimitType),
+    /// The capability sets as a whole (what removed a capability is cited here).
+    ProcessCapabilities,
+    /// One capability in the bounding, effective and permitted sets.
+    ProcessCapability(String),
+    ProcessNoNewPrivileges,
+    /// A mount, by destination.
+    Mount(String),
+    Namespace(LinuxNamespaceType),
+    UidMappings,
+    GidMappings,
+    CpuQuota,
+    CpuPeriod,
+    MemoryLimit,
+    PidsLimit,
+    /// A device node, by container path.
+    Device(String),
+    /// The device cgroup rule list as a whole (rootless: deliberately empty).
+    DeviceRules,
+    /// One device cgroup rule, by [`rule_key`].
+    DeviceRule(String),
+    MaskedPaths,
+    ReadonlyPaths,
+    RootfsPropagation,
+    CgroupsPath,
+    Hook(HookStage),
+    /// A file written beside config.json, by bundle-relative path.
+    BundleFile(String),
+}
+
+/// The runtime-spec name of a namespace type (`network`, not oci-spec's `Network`).
+pub fn namespace_name(t: LinuxNamespaceType) -> &'static str {
+    match t {
+        LinuxNamespaceType::Mount => "mount",
+        LinuxNamespaceType::Cgroup => "cgroup",
+        LinuxNamespaceType::Uts => "uts",
+        LinuxNamespaceType::Ipc => "ipc",
+        LinuxNamespaceType::User => "user",
+        LinuxNamespaceType::Pid => "pid",
+        LinuxNamespaceType::Network => "network",
+        LinuxNamespaceType::Time => "time",
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Field::OciVersion => f.write_str("ociVersion"),
+            Field::Hostname => f.write_str("hostname"),
+            Field::RootPath => f.write_str("root.path"),
+            Field::RootReadonly => f.write_str("root.readonly"),
+            Field::ProcessTerminal => f.write_str("process.terminal"),
+            Field::ProcessUser => f.write_str("process.user"),
+            Field::ProcessAdditionalGids => f.write_str("process.user.additionalGids"),
+            Field::ProcessCwd => f.write_str("process.cwd"),
+            Field::ProcessArgs => f.write_str("process.args"),
+            Field::ProcessEnv(key) => write!(f, "process.env.{key}"),
+            Field::ProcessRlimit(t) => write!(f, "process.rlimits.{t}"),
+            Field::ProcessCapabilities => f.write_str("process.capabilities"),
+            Field::ProcessCapability(c) => write!(f, "process.capabilities.{c}"),
+            Field::ProcessNoNewPrivileges => f.write_str("process.noNewPrivileges"),
+            Field::Mount(dest) => write!(f, "mounts.{dest}"),
+            Field::Namespace(t) => write!(f, "linux.namespaces.{}", namespace_name(*t)),
+            Field::UidMappings => f.write_str("linux.uidMappings"),
+            Field::GidMappings => f.write_str("linux.gidMappings"),
+            Field::CpuQuota => f.write_str("linux.resources.cpu.quota"),
+            Field::CpuPeriod => f.write_str("linux.resources.cpu.period"),
+            Field::MemoryLimit => f.write_str("linux.resources.memory.limit"),
+            Field::PidsLimit => f.write_str("linux.resources.pids.limit"),
+            Field::Device(path) => write!(f, "linux.devices.{path}"),
+            Field::DeviceRules => f.write_str("linux.resources.devices"),
+            Field::DeviceRule(key) => write!(f, "linux.resources.devices.{key}"),
+            Field::MaskedPaths => f.write_str("linux.maskedPaths"),
+            Field::ReadonlyPaths => f.write_str("linux.readonlyPaths"),
+            Field::RootfsPropagation => f.write_str("linux.rootfsPropagation"),
+            Field::CgroupsPath => f.write_str("linux.cgroupsPath"),
+            Field::Hook(stage) => write!(f, "hooks.{}", stage.name()),
+            Field::BundleFile(path) => write!(f, "bundle_files.{path}"),
+        }
+    }
+}
+
+/// Trace key of a device cgroup rule: `c 238:0`, `c 136:*`, `a *:*`; deny rules are prefixed
+/// `deny `.
+pub fn rule_key(r: &LinuxDeviceCgroup) -> String {
+    let num = |n: Option<i64>| n.map_or_else(|| "*".to_string(), |n| n.to_string());
+    format!(
+        "{}{} {}:{}",
+        if r.allow() { "" } else { "deny " },
+        r.typ().unwrap_or(LinuxDeviceType::A).as_str(),
+        num(r.major()),
+        num(r.minor())
+    )
+}
