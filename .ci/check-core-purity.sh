@@ -22,3 +22,6 @@ if [ -n "$bad" ]; then
   exit 1
 fi
 echo "core-purity: ok ($(echo "$deps" | wc -l) crates, none doing I/O; no banned std modules in core/src)"
+
+# Layering: no module of the core imports a module that imports it back.
+python3 .ci/check-core-cycles.py

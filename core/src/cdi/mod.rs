@@ -1,18 +1,20 @@
 //! Container Device Interface: parse spec files (JSON or YAML) as the CDI spec defines them,
 //! validate them, and resolve `kind=device` requests into container edits.
 //!
-//! - [`spec`]: the data model, parsed strictly ([`parse_spec`]).
+//! - [`spec`]: the data model; [`parse`]: one file, parsed strictly and validated.
 //! - [`validate`]: version, kind, device-name and edit checks.
 //! - [`resolve`]: the registry over the snapshot's files, precedence, device choice.
 //! - [`apply`]: edits -> GPU plan items, with the CDI library's merge rules.
 
 pub mod apply;
+pub mod parse;
 pub mod resolve;
 pub mod spec;
 pub mod validate;
 
+pub use parse::parse_spec;
 pub use resolve::{Registry, Selected};
-pub use spec::{parse_spec, CdiDevice, CdiDeviceNode, CdiHook, CdiMount, CdiSpec, ContainerEdits};
+pub use spec::{CdiDevice, CdiDeviceNode, CdiHook, CdiMount, CdiSpec, ContainerEdits};
 
 pub use crate::trace::codes::CDI_FILE_IGNORED;
 

@@ -3,7 +3,8 @@
 //! the same `kind=device` declared by two files of the same directory is an error naming
 //! both files.
 
-use super::spec::{cdi_err, declared_kind, parse_spec, CdiDevice, CdiSpec};
+use super::parse::parse_spec;
+use super::spec::{cdi_err, declared_kind, CdiDevice, CdiSpec};
 use crate::error::{Error, Result};
 use crate::inputs::Host;
 use crate::snapshot::CdiFacts;

@@ -160,18 +160,6 @@ pub(crate) fn read_value(path: &str, text: &str) -> Result<serde_json::Value> {
     }
 }
 
-/// Parse one CDI spec file strictly and validate it (version, kind, device names, edits).
-/// `path` names the file in errors and picks JSON (`.json`) or YAML.
-pub fn parse_spec(path: &str, text: &str) -> Result<CdiSpec> {
-    let value = read_value(path, text)?;
-    let spec: CdiSpec = serde_path_to_error::deserialize(value).map_err(|e| {
-        let field = crate::snapshot::display_path(&e.path().to_string());
-        cdi_err(path, format!("{field}: {}", e.into_inner()))
-    })?;
-    super::validate::validate(&spec).map_err(|m| cdi_err(path, m))?;
-    Ok(spec)
-}
-
 /// The `kind` a CDI file declares, read leniently, for files that fail to parse: it tells
 /// whether a broken file concerns the kind a render asks for.
 pub(crate) fn declared_kind(path: &str, text: &str) -> Option<String> {

@@ -2,10 +2,11 @@
 //! Every node's type and numbers come from the snapshot's stat of that node; nothing is
 //! hard-coded (the seed's fixed uvm major 510 denied /dev/nvidia-uvm on real hosts).
 
-use super::{GpuPlan, PlannedNode, GPU_MAJOR_MISMATCH};
 use crate::error::{Error, Result};
 use crate::inputs::Host;
+use crate::plan::{GpuPlan, PlannedNode};
 use crate::snapshot::{DeviceFact, DrmCard};
+use crate::trace::codes::GPU_MAJOR_MISMATCH;
 use crate::trace::{codes, Diagnostics, Source};
 
 /// The NVIDIA control nodes every CUDA container needs, before the per-GPU nodes.

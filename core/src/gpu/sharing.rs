@@ -2,11 +2,11 @@
 //! checked against the snapshot's path facts so a render fails early instead of the
 //! runtime failing a bind mount.
 
-use super::GpuPlan;
 use crate::cdi::apply::to_oci_mount;
 use crate::error::{Error, Result};
 use crate::inputs::Host;
 use crate::options::RenderOptions;
+use crate::plan::GpuPlan;
 use crate::service::{GpuSharingMode, GpuSpec, Service};
 use crate::snapshot::PathKind;
 use crate::trace::Source;

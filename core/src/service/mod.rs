@@ -5,6 +5,7 @@ mod duration;
 mod parse;
 mod runtime;
 mod schedule;
+mod selected;
 #[cfg(test)]
 mod tests;
 pub mod tmpfs;
@@ -16,33 +17,5 @@ pub use parse::{parse_service_file, ServiceFile};
 pub(crate) use parse::{read_value as read_value_pub, typed as typed_pub};
 pub use runtime::*;
 pub use schedule::*;
+pub use selected::Service;
 pub use types::*;
-
-/// One service chosen from a file, with the field-path prefix its errors use.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Service {
-    /// The service name (map key in a DeploymentSpec, or the caller's name for a bare spec).
-    pub name: String,
-    /// `services.<name>` for a DeploymentSpec, empty for a bare ServiceSpec.
-    pub prefix: String,
-    pub spec: ServiceSpec,
-}
-
-impl Service {
-    /// Full field path of `rel` (`resources.memory` -> `services.web.resources.memory`).
-    pub fn field(&self, rel: &str) -> String {
-        if self.prefix.is_empty() {
-            rel.to_string()
-        } else if rel.is_empty() {
-            self.prefix.clone()
-        } else {
-            format!("{}.{rel}", self.prefix)
-        }
-    }
-
-    /// Whether the container shares the host network (either spelling in the file).
-    pub fn host_network(&self) -> bool {
-        self.spec.host_network.unwrap_or(false)
-            || matches!(self.spec.network_mode, Some(NetworkMode::Host))
-    }
-}

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
 
+use super::selected::Service;
 use super::types::{DeploymentSpec, ServiceSpec};
-use super::Service;
 use crate::error::{Error, Result};
 use crate::snapshot::display_path;
 

@@ -14,7 +14,6 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::duration::HumanDuration;
-use super::types::{CommandSpec, ImageSpec, ResourcesSpec};
 
 /// `rtype`: how the container's lifecycle is driven.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -382,23 +381,6 @@ pub enum GroupAffinity {
     Spread,
     Pack,
     Pin(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReplicaGroup {
-    pub role: String,
-    pub count: u32,
-    #[serde(default)]
-    pub image: Option<ImageSpec>,
-    #[serde(default)]
-    pub env: BTreeMap<String, String>,
-    #[serde(default)]
-    pub command: Option<CommandSpec>,
-    #[serde(default)]
-    pub resources: Option<ResourcesSpec>,
-    #[serde(default)]
-    pub affinity: Option<GroupAffinity>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

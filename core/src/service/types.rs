@@ -537,3 +537,22 @@ pub struct UlimitSpec {
     #[serde(default)]
     pub hard: Option<i64>,
 }
+
+/// One `replica_groups` entry: a role with its own count and overrides of the service's
+/// image, env, command and resources (scheduling only; it lives beside the types it overrides).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicaGroup {
+    pub role: String,
+    pub count: u32,
+    #[serde(default)]
+    pub image: Option<ImageSpec>,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    #[serde(default)]
+    pub command: Option<CommandSpec>,
+    #[serde(default)]
+    pub resources: Option<ResourcesSpec>,
+    #[serde(default)]
+    pub affinity: Option<GroupAffinity>,
+}
