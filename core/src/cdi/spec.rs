@@ -170,6 +170,7 @@ pub(crate) fn declared_kind(path: &str, text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cdi::parse_spec;
 
     #[test]
     fn hooks_are_a_list_with_hook_names() {
