@@ -39,7 +39,7 @@ pub use inputs::Inputs;
 pub use options::{CdiMode, ContainerId, RenderOptions};
 pub use passes::PASSES;
 pub use render::{render, render_json, render_recording, Rendered, OCI_VERSION};
-pub use request::{render_request, render_request_json, RenderRequest};
+pub use request::{render_request, render_request_json, ParsedRequest, RenderRequest};
 pub use requirements::{requirements, Requirements};
 pub use service::{parse_service_file, Service, ServiceFile, ServiceSpec};
 pub use snapshot::{Snapshot, SNAPSHOT_VERSION};

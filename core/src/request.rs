@@ -106,31 +106,60 @@ pub fn error_envelope(e: &Error) -> String {
     })
 }
 
+/// A request's texts, parsed: what [`Inputs`] borrows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedRequest {
+    pub service: crate::service::Service,
+    pub image: Option<Image>,
+    pub options: RenderOptions,
+    pub snapshot: Snapshot,
+}
+
+impl ParsedRequest {
+    pub fn inputs(&self) -> Inputs<'_> {
+        Inputs {
+            service: &self.service,
+            image: self.image.as_ref(),
+            options: &self.options,
+            snapshot: &self.snapshot,
+        }
+    }
+}
+
+impl RenderRequest {
+    /// Parse every text of the request (service, snapshot, image config).
+    pub fn parse(&self) -> Result<ParsedRequest, Error> {
+        let r = self;
+        let file = parse_service_file(&r.service_file, &r.service_text)?;
+        let service = file.service(r.service.as_deref())?;
+        let snapshot = Snapshot::from_json("snapshot", &r.snapshot_json)?;
+        let options = r
+            .options
+            .clone()
+            .unwrap_or_else(|| RenderOptions::new(service.name.clone(), 0));
+        let image = match (&r.image_config, &r.passwd, &r.group) {
+            (None, None, None) => None,
+            (config, passwd, group) => Some(Image {
+                config: match config {
+                    Some(text) => ImageConfig::from_json("image config", text)?,
+                    None => ImageConfig::default(),
+                },
+                passwd: passwd.clone(),
+                group: group.clone(),
+            }),
+        };
+        Ok(ParsedRequest {
+            service,
+            image,
+            options,
+            snapshot,
+        })
+    }
+}
+
 fn render_request_full(r: &RenderRequest) -> Result<String, Error> {
-    let file = parse_service_file(&r.service_file, &r.service_text)?;
-    let service = file.service(r.service.as_deref())?;
-    let snapshot = Snapshot::from_json("snapshot", &r.snapshot_json)?;
-    let options = r
-        .options
-        .clone()
-        .unwrap_or_else(|| RenderOptions::new(service.name.clone(), 0));
-    let image = match (&r.image_config, &r.passwd, &r.group) {
-        (None, None, None) => None,
-        (config, passwd, group) => Some(Image {
-            config: match config {
-                Some(text) => ImageConfig::from_json("image config", text)?,
-                None => ImageConfig::default(),
-            },
-            passwd: passwd.clone(),
-            group: group.clone(),
-        }),
-    };
-    let rendered = render(&Inputs {
-        service: &service,
-        image: image.as_ref(),
-        options: &options,
-        snapshot: &snapshot,
-    })?;
+    let parsed = r.parse()?;
+    let rendered = render(&parsed.inputs())?;
     let mut v: serde_json::Value =
         serde_json::from_str(&rendered.to_full_json()).map_err(|e| Error::Internal {
             message: e.to_string(),

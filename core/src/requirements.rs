@@ -1,5 +1,13 @@
 //! Which host facts a render of this service needs. The host probes exactly these (plus the
-//! always-gathered basics: user, capabilities, subids, cgroup, /proc/devices, GPUs, CDI files).
+//! always-gathered [`BASIC_FACTS`]: user, capabilities, subids, cgroup, /proc/devices, GPUs,
+//! CDI files).
+//!
+//! Some device nodes cannot be known from the service alone: the `/dev/nvidiaN` of a GPU is
+//! numbered by its driver minor, a DRM card's nodes by the card, and a CDI file names its own
+//! nodes. So the probe works in two steps: the basics first, then
+//! [`Requirements::device_paths_on`] of what it found. A test renders the whole example
+//! matrix recording every fact the passes read, and checks each one is a basic fact or is
+//! listed here, so `ocigen probe --for` never misses one.
 
 use std::collections::BTreeSet;
 
@@ -21,6 +29,71 @@ pub struct Requirements {
     pub env_names: BTreeSet<String>,
     /// Secret references (the text after `$S:`), for the secrets provider. Never probed.
     pub secret_refs: BTreeSet<String>,
+    /// GPU vendors whose nodes the built-in passthrough may use (`nvidia`, `amd`, `intel`):
+    /// the probe adds the nodes of every GPU or DRM card of theirs it finds.
+    #[serde(default)]
+    pub gpu_vendors: BTreeSet<String>,
+}
+
+/// The snapshot facts every probe gathers, whatever the service (fact names as
+/// [`crate::inputs::Host`] records them).
+pub const BASIC_FACTS: &[&str] = &[
+    "kernel",
+    "user",
+    "bounding_capabilities",
+    "subuid",
+    "subgid",
+    "proc_devices",
+    "cgroup",
+    "nvidia_gpus",
+    "drm_cards",
+    "cdi",
+];
+
+impl Requirements {
+    /// Every device node to stat, given the basics already probed (`basics`: a snapshot with
+    /// at least the GPUs, DRM cards and CDI files): [`Requirements::device_paths`], the node of
+    /// every GPU and DRM card of a requested vendor, and the nodes the CDI files of each
+    /// requested kind name without full numbers.
+    pub fn device_paths_on(&self, basics: &crate::snapshot::Snapshot) -> BTreeSet<String> {
+        let mut paths = self.device_paths.clone();
+        if self.gpu_vendors.contains("nvidia") {
+            paths.extend(
+                basics
+                    .nvidia_gpus
+                    .iter()
+                    .map(|g| format!("/dev/nvidia{}", g.device_minor)),
+            );
+        }
+        if self.gpu_vendors.iter().any(|v| v != "nvidia") {
+            for card in &basics.drm_cards {
+                paths.extend(card.card.iter().cloned());
+                paths.extend(card.render.iter().cloned());
+            }
+        }
+        for kind in &self.cdi_kinds {
+            paths.extend(crate::cdi::node_host_paths(&basics.cdi, kind));
+        }
+        paths
+    }
+
+    /// Whether a probe guided by these requirements gathers `fact` on a host whose basics are
+    /// `basics`.
+    pub fn covers(&self, fact: &str, basics: &crate::snapshot::Snapshot) -> bool {
+        if BASIC_FACTS.contains(&fact) {
+            return true;
+        }
+        if let Some(path) = fact.strip_prefix("devices.") {
+            return self.device_paths_on(basics).contains(path);
+        }
+        if let Some(path) = fact.strip_prefix("paths.") {
+            return self.host_paths.contains(path);
+        }
+        if let Some(name) = fact.strip_prefix("env.") {
+            return self.env_names.contains(name);
+        }
+        false
+    }
 }
 
 /// Prefix of an env value read from the agent's environment (only at the very start, seed §3).
@@ -36,6 +109,7 @@ pub fn requirements(service: &Service, options: &RenderOptions) -> Requirements 
         device_paths: gpu.device_paths,
         cdi_kinds: gpu.cdi_kinds,
         host_paths: gpu.host_paths,
+        gpu_vendors: gpu.vendors,
         ..Requirements::default()
     };
     req.device_paths

@@ -186,6 +186,8 @@ pub struct GpuFacts {
     pub cdi_kinds: BTreeSet<String>,
     /// MPS directories and the time-slicing config file.
     pub host_paths: BTreeSet<String>,
+    /// Vendors whose passthrough nodes depend on the host's GPUs and DRM cards.
+    pub vendors: BTreeSet<String>,
 }
 
 /// What the GPU resolution of `service` needs from the host (for the requirements pass).
@@ -202,6 +204,9 @@ pub fn required_facts(service: &Service, options: &RenderOptions) -> GpuFacts {
         facts
             .device_paths
             .extend(builtin::required_device_paths(&gpu.vendor, gpu.count));
+        if builtin::pci_vendor(&gpu.vendor).is_some() {
+            facts.vendors.insert(gpu.vendor.clone());
+        }
     }
     match gpu.sharing {
         Some(GpuSharingMode::Mps) => {

@@ -167,7 +167,8 @@ pub fn probe(host: &HostRoot, requirements: Option<&Requirements>) -> HostResult
     cdi::probe_cdi(&mut p);
 
     let device_paths: Vec<String> = match requirements {
-        Some(r) => r.device_paths.iter().cloned().collect(),
+        // The basics are in: GPU minors, DRM cards and CDI node paths are known now.
+        Some(r) => r.device_paths_on(&p.snap).into_iter().collect(),
         None => default_device_paths(&p),
     };
     for path in device_paths {
