@@ -17,6 +17,7 @@ pub mod passes;
 pub mod render;
 pub mod request;
 pub mod requirements;
+pub mod seccomp;
 pub mod service;
 pub mod snapshot;
 pub mod trace;
