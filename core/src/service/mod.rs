@@ -5,6 +5,7 @@ mod duration;
 mod parse;
 mod runtime;
 mod schedule;
+pub mod security_opt;
 #[cfg(test)]
 mod tests;
 mod types;
@@ -15,6 +16,7 @@ pub use parse::{parse_service_file, ServiceFile};
 pub(crate) use parse::{read_value as read_value_pub, typed as typed_pub};
 pub use runtime::*;
 pub use schedule::*;
+pub use security_opt::{parse_security_opts, SecurityOpts};
 pub use types::*;
 
 /// One service chosen from a file, with the field-path prefix its errors use.
