@@ -15,6 +15,7 @@
 
 mod docker;
 mod kernel;
+mod names;
 mod podman;
 mod table;
 mod user;

@@ -7,237 +7,54 @@
 //! at container start (an unknown action, a bad architecture, an empty name list, an errno on
 //! an action that takes none, NOTIFY without a listener) is an error here, naming the file
 //! and the field, so it shows up at render time rather than as a failed start.
+//!
+//! The JSON is walked as a `serde_json::Value` by hand rather than through derived
+//! `Deserialize` types: every derived type costs the browser module a copy of
+//! serde_path_to_error's wrappers (about 60 KB for these five), and the walk gives each error
+//! its path anyway. `null` counts as absent, as it does for the engines (Go).
 
-use serde::de::value::{Error as ValueError, StrDeserializer};
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde_json::{Map, Value};
 
 use oci_spec::runtime::{Arch, LinuxSeccompAction, LinuxSeccompArg};
 
+use super::names::{ACTIONS, ARCHES, ERRNOS, FLAGS, NATIVE_ARCHES, OPS};
 use super::{seccomp_arg, Filter, KernelVersion, Profile, Rule};
 use crate::error::{Error, Result};
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct RawProfile {
-    #[serde(default)]
-    default_action: Option<String>,
-    #[serde(default)]
-    default_errno_ret: Option<u32>,
-    #[serde(default)]
-    default_errno: Option<String>,
-    #[serde(default)]
-    architectures: Option<Vec<String>>,
-    #[serde(default)]
-    arch_map: Option<Vec<RawArchMap>>,
-    #[serde(default)]
-    flags: Option<Vec<String>>,
-    #[serde(default)]
-    listener_path: Option<String>,
-    #[serde(default)]
-    listener_metadata: Option<String>,
-    #[serde(default)]
-    syscalls: Option<Vec<RawSyscall>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct RawArchMap {
-    architecture: String,
-    #[serde(default)]
-    sub_architectures: Option<Vec<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct RawSyscall {
-    #[serde(default)]
-    names: Option<Vec<String>>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    action: Option<String>,
-    #[serde(default)]
-    errno_ret: Option<u32>,
-    #[serde(default)]
-    errno: Option<String>,
-    #[serde(default)]
-    args: Option<Vec<RawArg>>,
-    #[serde(default)]
-    comment: Option<String>,
-    #[serde(default)]
-    includes: Option<RawFilter>,
-    #[serde(default)]
-    excludes: Option<RawFilter>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct RawArg {
-    index: u64,
-    value: u64,
-    #[serde(default)]
-    value_two: Option<u64>,
-    op: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct RawFilter {
-    #[serde(default)]
-    caps: Option<Vec<String>>,
-    #[serde(default)]
-    arches: Option<Vec<String>>,
-    #[serde(default)]
-    min_kernel: Option<String>,
-}
-
-const ACTIONS: &[&str] = &[
-    "SCMP_ACT_KILL",
-    "SCMP_ACT_KILL_THREAD",
-    "SCMP_ACT_KILL_PROCESS",
-    "SCMP_ACT_TRAP",
-    "SCMP_ACT_ERRNO",
-    "SCMP_ACT_TRACE",
-    "SCMP_ACT_ALLOW",
-    "SCMP_ACT_LOG",
-    "SCMP_ACT_NOTIFY",
-];
-
-/// Every runtime-spec architecture but `SCMP_ARCH_NATIVE`, which the runtime spec does not
-/// list (a profile names real architectures; an empty list already means the native one).
-const ARCHES: &[&str] = &[
-    "SCMP_ARCH_X86",
-    "SCMP_ARCH_X86_64",
-    "SCMP_ARCH_X32",
-    "SCMP_ARCH_ARM",
-    "SCMP_ARCH_AARCH64",
-    "SCMP_ARCH_MIPS",
-    "SCMP_ARCH_MIPS64",
-    "SCMP_ARCH_MIPS64N32",
-    "SCMP_ARCH_MIPSEL",
-    "SCMP_ARCH_MIPSEL64",
-    "SCMP_ARCH_MIPSEL64N32",
-    "SCMP_ARCH_PPC",
-    "SCMP_ARCH_PPC64",
-    "SCMP_ARCH_PPC64LE",
-    "SCMP_ARCH_S390",
-    "SCMP_ARCH_S390X",
-    "SCMP_ARCH_PARISC",
-    "SCMP_ARCH_PARISC64",
-    "SCMP_ARCH_RISCV64",
-    "SCMP_ARCH_LOONGARCH64",
-    "SCMP_ARCH_M68K",
-    "SCMP_ARCH_SH",
-    "SCMP_ARCH_SHEB",
-];
-
-const OPS: &[&str] = &[
-    "SCMP_CMP_NE",
-    "SCMP_CMP_LT",
-    "SCMP_CMP_LE",
-    "SCMP_CMP_EQ",
-    "SCMP_CMP_GE",
-    "SCMP_CMP_GT",
-    "SCMP_CMP_MASKED_EQ",
-];
-
-const FLAGS: &[&str] = &[
-    "SECCOMP_FILTER_FLAG_TSYNC",
-    "SECCOMP_FILTER_FLAG_LOG",
-    "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-    "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
-];
-
-/// Architecture names a condition (`includes.arches`) can mean: libseccomp's native names,
-/// which is what both engines compare with. Anything else could never match, so it is
-/// taken for a typo.
-const NATIVE_ARCHES: &[&str] = &[
-    "x86",
-    "amd64",
-    "x32",
-    "arm",
-    "arm64",
-    "mips",
-    "mips64",
-    "mips64n32",
-    "mipsel",
-    "mipsel64",
-    "mipsel64n32",
-    "ppc",
-    "ppc64",
-    "ppc64le",
-    "s390",
-    "s390x",
-    "parisc",
-    "parisc64",
-    "riscv64",
-    "loongarch64",
-    "loong64",
-];
-
-/// Errno names Podman's `errno` fields may use, with their numbers. These are the generic
-/// Linux numbers (asm-generic), the same on every architecture `resolve` accepts; MIPS,
-/// SPARC, Alpha and PA-RISC number some differently, and are not resolved for.
-const ERRNOS: &[(&str, u32)] = &[
-    ("EPERM", 1),
-    ("ENOENT", 2),
-    ("ESRCH", 3),
-    ("EINTR", 4),
-    ("EIO", 5),
-    ("ENXIO", 6),
-    ("E2BIG", 7),
-    ("ENOEXEC", 8),
-    ("EBADF", 9),
-    ("ECHILD", 10),
-    ("EAGAIN", 11),
-    ("EWOULDBLOCK", 11),
-    ("ENOMEM", 12),
-    ("EACCES", 13),
-    ("EFAULT", 14),
-    ("ENOTBLK", 15),
-    ("EBUSY", 16),
-    ("EEXIST", 17),
-    ("EXDEV", 18),
-    ("ENODEV", 19),
-    ("ENOTDIR", 20),
-    ("EISDIR", 21),
-    ("EINVAL", 22),
-    ("ENFILE", 23),
-    ("EMFILE", 24),
-    ("ENOTTY", 25),
-    ("ETXTBSY", 26),
-    ("EFBIG", 27),
-    ("ENOSPC", 28),
-    ("ESPIPE", 29),
-    ("EROFS", 30),
-    ("EMLINK", 31),
-    ("EPIPE", 32),
-    ("EDOM", 33),
-    ("ERANGE", 34),
-    ("EDEADLK", 35),
-    ("ENAMETOOLONG", 36),
-    ("ENOLCK", 37),
-    ("ENOSYS", 38),
-    ("EOPNOTSUPP", 95),
-    ("ENOTSUP", 95),
-];
+type Object = Map<String, Value>;
 
 /// Parse and validate the profile `text` of the file `file` (the name errors and
 /// provenance use).
 pub fn parse_profile(file: &str, text: &str) -> Result<Profile> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Parse {
+    let value: Value = serde_json::from_str(text).map_err(|e| Error::Parse {
         file: file.to_string(),
         field: "(top level)".into(),
         message: format!("invalid JSON: {e}"),
     })?;
-    let raw: RawProfile = crate::service::typed_pub(file, "", value)?;
-    Check { file }.profile(raw)
+    Check { file }.profile(&value)
 }
 
 /// Validation state: the file every error names.
 struct Check<'a> {
     file: &'a str,
+}
+
+/// `at.key`, or `key` at the top level.
+fn join(at: &str, key: &str) -> String {
+    if at.is_empty() {
+        key.to_string()
+    } else {
+        format!("{at}.{key}")
+    }
+}
+
+/// A JSON value as an error shows it.
+fn shown(v: &Value) -> String {
+    match v {
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "an object".into(),
+        other => other.to_string(),
+    }
 }
 
 impl Check<'_> {
@@ -249,16 +66,86 @@ impl Check<'_> {
         }
     }
 
-    /// A string that must be one of `allowed`, as the enum `T` it names.
-    fn one_of<T: DeserializeOwned>(&self, field: &str, allowed: &[&str], got: &str) -> Result<T> {
-        let parsed = allowed
-            .contains(&got)
-            .then(|| T::deserialize(StrDeserializer::<ValueError>::new(got)).ok())
-            .flatten();
-        parsed.ok_or_else(|| {
+    /// `v` as an object with no keys but `keys`.
+    fn object<'v>(&self, v: &'v Value, at: &str, keys: &[&str]) -> Result<&'v Object> {
+        let field = if at.is_empty() { "(top level)" } else { at };
+        let map = v
+            .as_object()
+            .ok_or_else(|| self.err(field, format!("expected an object, got {}", shown(v))))?;
+        if let Some(k) = map.keys().find(|k| !keys.contains(&k.as_str())) {
+            return Err(self.err(
+                join(at, k),
+                format!("unknown field, expected one of {}", keys.join(", ")),
+            ));
+        }
+        Ok(map)
+    }
+
+    fn string<'v>(&self, m: &'v Object, at: &str, key: &str) -> Result<Option<&'v str>> {
+        match m.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(v) => Err(self.err(
+                join(at, key),
+                format!("expected a string, got {}", shown(v)),
+            )),
+        }
+    }
+
+    fn number(&self, m: &Object, at: &str, key: &str, max: u64) -> Result<Option<u64>> {
+        match m.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => match v.as_u64().filter(|n| *n <= max) {
+                Some(n) => Ok(Some(n)),
+                None => Err(self.err(
+                    join(at, key),
+                    format!("expected a whole number from 0 to {max}, got {}", shown(v)),
+                )),
+            },
+        }
+    }
+
+    /// A list under `key`; absent is empty.
+    fn list<'v>(&self, m: &'v Object, at: &str, key: &str) -> Result<&'v [Value]> {
+        match m.get(key) {
+            None | Some(Value::Null) => Ok(&[]),
+            Some(Value::Array(a)) => Ok(a),
+            Some(v) => Err(self.err(join(at, key), format!("expected a list, got {}", shown(v)))),
+        }
+    }
+
+    /// A list of strings under `key`, or `None` when absent.
+    fn strings(&self, m: &Object, at: &str, key: &str) -> Result<Option<Vec<String>>> {
+        let at = join(at, key);
+        let items = match m.get(key) {
+            None | Some(Value::Null) => return Ok(None),
+            Some(Value::Array(a)) => a,
+            Some(v) => {
+                return Err(self.err(&at, format!("expected a list of strings, got {}", shown(v))))
+            }
+        };
+        let strings = items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                Value::String(s) => Ok(s.clone()),
+                other => Err(self.err(
+                    format!("{at}[{i}]"),
+                    format!("expected a string, got {}", shown(other)),
+                )),
+            })
+            .collect::<Result<_>>()?;
+        Ok(Some(strings))
+    }
+
+    /// A string that must be one of the names in `table`, as the value it names.
+    fn one_of<T: Copy>(&self, field: &str, table: &[(&str, T)], got: &str) -> Result<T> {
+        let found = table.iter().find(|(name, _)| *name == got).map(|&(_, v)| v);
+        found.ok_or_else(|| {
+            let names: Vec<&str> = table.iter().map(|(name, _)| *name).collect();
             self.err(
                 field,
-                format!("expected one of {}, got {got:?}", allowed.join(", ")),
+                format!("expected one of {}, got {got:?}", names.join(", ")),
             )
         })
     }
@@ -267,29 +154,32 @@ impl Check<'_> {
         if let Ok(n) = name.parse::<u32>() {
             return Ok(n);
         }
-        ERRNOS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|&(_, v)| v)
-            .ok_or_else(|| {
-                self.err(
-                    field,
-                    format!("expected an errno number or a name like EPERM, EINVAL or ENOSYS, got {name:?}"),
-                )
-            })
+        let known = ERRNOS.iter().find(|(n, _)| *n == name).map(|&(_, v)| v);
+        known.ok_or_else(|| {
+            self.err(
+                field,
+                format!(
+                    "expected an errno number or a name like EPERM, EINVAL or ENOSYS, got {name:?}"
+                ),
+            )
+        })
     }
 
-    /// `errnoRet` and Podman's `errno` name: only on actions that return an errno, and equal
-    /// when both are given (Docker reads one, Podman the other; they must not disagree).
+    /// `errnoRet` (`ret_key`) and Podman's `errno` name (`name_key`) of `m`: only on actions
+    /// that return an errno, and equal when both are given (Docker reads one, Podman the
+    /// other; they must not disagree).
     fn errnos(
         &self,
+        m: &Object,
         at: &str,
-        (ret_key, ret): (&str, Option<u32>),
-        (name_key, name): (&str, Option<&str>),
+        (ret_key, name_key): (&str, &str),
         action: LinuxSeccompAction,
     ) -> Result<(Option<u32>, Option<u32>)> {
+        let ret = self.number(m, at, ret_key, u64::from(u32::MAX))?;
+        let ret = ret.map(|n| n as u32); // at most u32::MAX, checked above
+        let name = self.string(m, at, name_key)?;
         let named = match name {
-            Some(n) => Some(self.errno(&format!("{at}{name_key}"), n)?),
+            Some(n) => Some(self.errno(&join(at, name_key), n)?),
             None => None,
         };
         let takes_errno = matches!(
@@ -299,14 +189,15 @@ impl Check<'_> {
         if !takes_errno && (ret.is_some() || named.is_some()) {
             let key = if ret.is_some() { ret_key } else { name_key };
             return Err(self.err(
-                format!("{at}{key}"),
-                "an errno applies only to SCMP_ACT_ERRNO and SCMP_ACT_TRACE (the runtime refuses it on other actions)",
+                join(at, key),
+                "an errno applies only to SCMP_ACT_ERRNO and SCMP_ACT_TRACE (the runtime \
+                 refuses it on other actions)",
             ));
         }
         if let (Some(r), Some(n)) = (ret, named) {
             if r != n {
                 return Err(self.err(
-                    format!("{at}{name_key}"),
+                    join(at, name_key),
                     format!("{name:?} is errno {n}, but {ret_key} says {r}"),
                 ));
             }
@@ -314,71 +205,86 @@ impl Check<'_> {
         Ok((ret, named))
     }
 
-    fn profile(&self, raw: RawProfile) -> Result<Profile> {
-        let action = raw.default_action.ok_or_else(|| {
+    fn arches(&self, m: &Object, at: &str, key: &str) -> Result<Vec<Arch>> {
+        let names = self.strings(m, at, key)?.unwrap_or_default();
+        let at = join(at, key);
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, a)| self.one_of(&format!("{at}[{i}]"), ARCHES, a))
+            .collect()
+    }
+
+    fn profile(&self, v: &Value) -> Result<Profile> {
+        let m = self.object(
+            v,
+            "",
+            &[
+                "defaultAction",
+                "defaultErrnoRet",
+                "defaultErrno",
+                "architectures",
+                "archMap",
+                "flags",
+                "listenerPath",
+                "listenerMetadata",
+                "syscalls",
+            ],
+        )?;
+        let action = self.string(m, "", "defaultAction")?.ok_or_else(|| {
             self.err(
                 "defaultAction",
                 "required: the action for calls no rule matches, e.g. SCMP_ACT_ERRNO",
             )
         })?;
-        let default_action: LinuxSeccompAction = self.one_of("defaultAction", ACTIONS, &action)?;
+        let default_action: LinuxSeccompAction = self.one_of("defaultAction", ACTIONS, action)?;
         if default_action == LinuxSeccompAction::ScmpActNotify {
             return Err(self.err(
                 "defaultAction",
                 "SCMP_ACT_NOTIFY cannot be the default action (runc refuses it)",
             ));
         }
-        let (default_errno_ret, default_errno) = self.errnos(
-            "",
-            ("defaultErrnoRet", raw.default_errno_ret),
-            ("defaultErrno", raw.default_errno.as_deref()),
-            default_action,
-        )?;
+        let (default_errno_ret, default_errno) =
+            self.errnos(m, "", ("defaultErrnoRet", "defaultErrno"), default_action)?;
 
-        let architectures = raw.architectures.unwrap_or_default();
-        let arch_map = raw.arch_map.unwrap_or_default();
-        if !architectures.is_empty() && !arch_map.is_empty() {
+        let architectures = self.arches(m, "", "architectures")?;
+        let map_entries = self.list(m, "", "archMap")?;
+        if !architectures.is_empty() && !map_entries.is_empty() {
             return Err(self.err(
                 "archMap",
                 "give either architectures or archMap, not both (Docker and Podman refuse both)",
             ));
         }
-        let arch = |field: String, name: &str| self.one_of::<Arch>(&field, ARCHES, name);
-        let architectures = architectures
+        let arch_map = map_entries
             .iter()
             .enumerate()
-            .map(|(i, a)| arch(format!("architectures[{i}]"), a))
-            .collect::<Result<Vec<_>>>()?;
-        let arch_map = arch_map
-            .iter()
-            .enumerate()
-            .map(|(i, m)| {
-                let native = arch(format!("archMap[{i}].architecture"), &m.architecture)?;
-                let subs = m.sub_architectures.as_deref().unwrap_or_default();
-                let subs = subs
-                    .iter()
-                    .enumerate()
-                    .map(|(j, s)| arch(format!("archMap[{i}].subArchitectures[{j}]"), s))
-                    .collect::<Result<Vec<_>>>()?;
-                Ok((native, subs))
+            .map(|(i, e)| {
+                let at = format!("archMap[{i}]");
+                let e = self.object(e, &at, &["architecture", "subArchitectures"])?;
+                let field = join(&at, "architecture");
+                let native = self
+                    .string(e, &at, "architecture")?
+                    .ok_or_else(|| self.err(&field, "required: e.g. SCMP_ARCH_X86_64"))?;
+                let native = self.one_of(&field, ARCHES, native)?;
+                Ok((native, self.arches(e, &at, "subArchitectures")?))
             })
             .collect::<Result<Vec<_>>>()?;
-        let flags = raw
-            .flags
-            .unwrap_or_default()
+        let flags = self.strings(m, "", "flags")?.unwrap_or_default();
+        let flags = flags
             .iter()
             .enumerate()
             .map(|(i, f)| self.one_of(&format!("flags[{i}]"), FLAGS, f))
             .collect::<Result<Vec<_>>>()?;
 
-        let rules = raw
-            .syscalls
-            .unwrap_or_default()
-            .into_iter()
+        let rules = self
+            .list(m, "", "syscalls")?
+            .iter()
             .enumerate()
             .map(|(i, s)| self.rule(&format!("syscalls[{i}]"), s))
             .collect::<Result<Vec<_>>>()?;
-        let listener_path = raw.listener_path.filter(|p| !p.is_empty());
+        let listener_path = self
+            .string(m, "", "listenerPath")?
+            .filter(|p| !p.is_empty());
         if listener_path.is_none() {
             let notify = rules
                 .iter()
@@ -398,25 +304,33 @@ impl Check<'_> {
             architectures,
             arch_map,
             flags,
-            listener_path,
-            listener_metadata: raw.listener_metadata,
+            listener_path: listener_path.map(String::from),
+            listener_metadata: self.string(m, "", "listenerMetadata")?.map(String::from),
             rules,
         })
     }
 
-    fn rule(&self, at: &str, raw: RawSyscall) -> Result<Rule> {
-        let names = match (raw.name, raw.names) {
+    fn rule(&self, at: &str, v: &Value) -> Result<Rule> {
+        let m = self.object(
+            v,
+            at,
+            &[
+                "names", "name", "action", "errnoRet", "errno", "args", "comment", "includes",
+                "excludes",
+            ],
+        )?;
+        let names = match (self.string(m, at, "name")?, self.strings(m, at, "names")?) {
             (Some(_), Some(_)) => {
                 return Err(self.err(
-                    format!("{at}.name"),
+                    join(at, "name"),
                     "give either name or names, not both (Docker and Podman refuse both)",
                 ))
             }
-            (Some(n), None) => vec![n],
+            (Some(n), None) => vec![n.to_string()],
             (None, names) => names.unwrap_or_default(),
         };
         if names.is_empty() {
-            return Err(self.err(format!("{at}.names"), "expected at least one syscall name"));
+            return Err(self.err(join(at, "names"), "expected at least one syscall name"));
         }
         for (j, n) in names.iter().enumerate() {
             let ok = !n.is_empty()
@@ -429,27 +343,22 @@ impl Check<'_> {
                 ));
             }
         }
-        let action_field = format!("{at}.action");
-        let action = raw
-            .action
+        let action_field = join(at, "action");
+        let action = self
+            .string(m, at, "action")?
             .ok_or_else(|| self.err(&action_field, "required: e.g. SCMP_ACT_ALLOW"))?;
-        let action: LinuxSeccompAction = self.one_of(&action_field, ACTIONS, &action)?;
+        let action: LinuxSeccompAction = self.one_of(&action_field, ACTIONS, action)?;
         if action == LinuxSeccompAction::ScmpActNotify && names.iter().any(|n| n == "write") {
             return Err(self.err(
                 action_field,
-                "SCMP_ACT_NOTIFY cannot apply to write (runc refuses it: the runtime itself needs write)",
+                "SCMP_ACT_NOTIFY cannot apply to write (runc refuses it: the runtime itself \
+                 needs write)",
             ));
         }
-        let (errno_ret, errno) = self.errnos(
-            &format!("{at}."),
-            ("errnoRet", raw.errno_ret),
-            ("errno", raw.errno.as_deref()),
-            action,
-        )?;
-        let args = raw
-            .args
-            .unwrap_or_default()
-            .into_iter()
+        let (errno_ret, errno) = self.errnos(m, at, ("errnoRet", "errno"), action)?;
+        let args = self
+            .list(m, at, "args")?
+            .iter()
             .enumerate()
             .map(|(j, a)| self.arg(&format!("{at}.args[{j}]"), a))
             .collect::<Result<Vec<_>>>()?;
@@ -459,29 +368,41 @@ impl Check<'_> {
             errno_ret,
             errno,
             args,
-            includes: self.filter(&format!("{at}.includes"), raw.includes)?,
-            excludes: self.filter(&format!("{at}.excludes"), raw.excludes)?,
-            comment: raw.comment.filter(|c| !c.is_empty()),
+            includes: self.filter(m, at, "includes")?,
+            excludes: self.filter(m, at, "excludes")?,
+            comment: self
+                .string(m, at, "comment")?
+                .filter(|c| !c.is_empty())
+                .map(String::from),
         })
     }
 
-    fn arg(&self, at: &str, raw: RawArg) -> Result<LinuxSeccompArg> {
+    fn arg(&self, at: &str, v: &Value) -> Result<LinuxSeccompArg> {
+        let m = self.object(v, at, &["index", "value", "valueTwo", "op"])?;
+        let required = |key: &str, what: &str| self.err(join(at, key), format!("required: {what}"));
         // A syscall has at most six arguments; libseccomp refuses a higher index.
-        if raw.index > 5 {
-            return Err(self.err(
-                format!("{at}.index"),
-                format!("expected an argument index 0 to 5, got {}", raw.index),
-            ));
-        }
-        let op = self.one_of(&format!("{at}.op"), OPS, &raw.op)?;
-        seccomp_arg(raw.index as u8, raw.value, raw.value_two, op)
+        let index = self
+            .number(m, at, "index", 5)?
+            .ok_or_else(|| required("index", "the argument's position, 0 to 5"))?;
+        let value = self
+            .number(m, at, "value", u64::MAX)?
+            .ok_or_else(|| required("value", "the number to compare with"))?;
+        let value_two = self.number(m, at, "valueTwo", u64::MAX)?;
+        let op_field = join(at, "op");
+        let op = self
+            .string(m, at, "op")?
+            .ok_or_else(|| required("op", "e.g. SCMP_CMP_EQ"))?;
+        let op = self.one_of(&op_field, OPS, op)?;
+        seccomp_arg(index as u8, value, value_two, op)
     }
 
-    fn filter(&self, at: &str, raw: Option<RawFilter>) -> Result<Filter> {
-        let Some(raw) = raw else {
-            return Ok(Filter::default());
+    fn filter(&self, rule: &Object, at: &str, key: &str) -> Result<Filter> {
+        let at = join(at, key);
+        let m = match rule.get(key) {
+            None | Some(Value::Null) => return Ok(Filter::default()),
+            Some(v) => self.object(v, &at, &["caps", "arches", "minKernel"])?,
         };
-        let caps = raw.caps.unwrap_or_default();
+        let caps = self.strings(m, &at, "caps")?.unwrap_or_default();
         for (j, c) in caps.iter().enumerate() {
             let ok = c.len() > 4
                 && c.starts_with("CAP_")
@@ -490,11 +411,13 @@ impl Check<'_> {
             if !ok {
                 return Err(self.err(
                     format!("{at}.caps[{j}]"),
-                    format!("expected a capability name like CAP_SYS_ADMIN (compared exactly), got {c:?}"),
+                    format!(
+                        "expected a capability name like CAP_SYS_ADMIN (compared exactly), got {c:?}"
+                    ),
                 ));
             }
         }
-        let arches = raw.arches.unwrap_or_default();
+        let arches = self.strings(m, &at, "arches")?.unwrap_or_default();
         for (j, a) in arches.iter().enumerate() {
             if !NATIVE_ARCHES.contains(&a.as_str()) {
                 return Err(self.err(
@@ -506,12 +429,14 @@ impl Check<'_> {
                 ));
             }
         }
-        let min_kernel = match raw.min_kernel.as_deref() {
+        let min_kernel = match self.string(m, &at, "minKernel")? {
             None | Some("") => None,
             Some(text) => Some(KernelVersion::from_min_kernel(text).ok_or_else(|| {
                 self.err(
-                    format!("{at}.minKernel"),
-                    format!("expected <kernel>.<major> like \"4.8\" (each 0-255, not 0.0), got {text:?}"),
+                    join(&at, "minKernel"),
+                    format!(
+                        "expected <kernel>.<major> like \"4.8\" (each 0-255, not 0.0), got {text:?}"
+                    ),
                 )
             })?),
         };

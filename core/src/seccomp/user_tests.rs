@@ -182,7 +182,7 @@ fn bad_profiles_name_the_field() {
         (
             r#"{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": -1}"#,
             "defaultErrnoRet",
-            "invalid value",
+            "expected a whole number from 0 to 4294967295, got -1",
         ),
         (
             r#"{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64", "x86_64"]}"#,
@@ -212,7 +212,7 @@ fn bad_profiles_name_the_field() {
         (
             r#"{"defaultAction": "SCMP_ACT_ERRNO", "comment": "x"}"#,
             "comment",
-            "unknown field",
+            "unknown field, expected one of defaultAction",
         ),
         (
             r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": [], "action": "SCMP_ACT_ALLOW"}]}"#,
@@ -267,7 +267,7 @@ fn bad_profiles_name_the_field() {
         (
             r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 6, "value": 1, "op": "SCMP_CMP_EQ"}]}]}"#,
             "syscalls[0].args[0].index",
-            "0 to 5",
+            "from 0 to 5, got 6",
         ),
         (
             r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 1, "op": "=="}]}]}"#,
@@ -276,8 +276,8 @@ fn bad_profiles_name_the_field() {
         ),
         (
             r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "op": "SCMP_CMP_EQ"}]}]}"#,
-            "syscalls[0].args[0]",
-            "missing field `value`",
+            "syscalls[0].args[0].value",
+            "required",
         ),
         (
             r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["mount"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["sys_admin"]}}]}"#,
@@ -298,6 +298,47 @@ fn bad_profiles_name_the_field() {
             r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["mount"], "action": "SCMP_ACT_ALLOW", "includes": {"kernel": "4.8"}}]}"#,
             "syscalls[0].includes.kernel",
             "unknown field",
+        ),
+        (r#"[]"#, "(top level)", "expected an object, got a list"),
+        (
+            r#"{"defaultAction": 1}"#,
+            "defaultAction",
+            "expected a string, got 1",
+        ),
+        (
+            r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": {}}"#,
+            "syscalls",
+            "expected a list, got an object",
+        ),
+        (
+            r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": ["read"]}"#,
+            "syscalls[0]",
+            "expected an object, got \"read\"",
+        ),
+        (
+            r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": "read", "action": "SCMP_ACT_ALLOW"}]}"#,
+            "syscalls[0].names",
+            "expected a list of strings",
+        ),
+        (
+            r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read", 3], "action": "SCMP_ACT_ALLOW"}]}"#,
+            "syscalls[0].names[1]",
+            "expected a string, got 3",
+        ),
+        (
+            r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 1.5, "op": "SCMP_CMP_EQ"}]}]}"#,
+            "syscalls[0].args[0].value",
+            "got 1.5",
+        ),
+        (
+            r#"{"defaultAction": "SCMP_ACT_ERRNO", "archMap": [{"subArchitectures": []}]}"#,
+            "archMap[0].architecture",
+            "required",
+        ),
+        (
+            r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "errnoret": 1}]}"#,
+            "syscalls[0].errnoret",
+            "errnoRet",
         ),
     ];
     for (text, want_field, want_msg) in cases {
