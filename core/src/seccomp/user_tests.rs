@@ -64,11 +64,17 @@ fn the_reference_profiles_are_valid_user_profiles() {
     for (file, text) in [
         (
             "docker-default.json",
-            include_str!("../../../reference/seccomp/docker-default.json"),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../reference/seccomp/docker-default.json"
+            )),
         ),
         (
             "podman-default.json",
-            include_str!("../../../reference/seccomp/podman-default.json"),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../reference/seccomp/podman-default.json"
+            )),
         ),
     ] {
         let p = parse_profile(file, text).unwrap_or_else(|e| panic!("{file}: {e}"));
@@ -82,11 +88,17 @@ fn a_copy_of_a_default_resolves_like_the_builtin() {
     for (preset, text) in [
         (
             Preset::Docker,
-            include_str!("../../../reference/seccomp/docker-default.json"),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../reference/seccomp/docker-default.json"
+            )),
         ),
         (
             Preset::Podman,
-            include_str!("../../../reference/seccomp/podman-default.json"),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../reference/seccomp/podman-default.json"
+            )),
         ),
     ] {
         let user = parse_profile("copy.json", text).unwrap();
