@@ -24,6 +24,7 @@ pub mod plan;
 pub mod render;
 pub mod request;
 pub mod requirements;
+pub mod seccomp;
 pub mod service;
 pub mod snapshot;
 pub mod trace;
