@@ -7,7 +7,7 @@
 //! Passes never read the trace; what a later pass needs to know (the field the process user
 //! came from, the GPU plan) is state with a getter.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Deref;
 
 use oci_spec::runtime::{
@@ -30,34 +30,36 @@ pub struct BundleFile {
 }
 
 /// `process.env` in layering order; each key once (a later layer replaces in place).
+///
+/// Setting is O(log n): a replaced entry is left as a hole and the new one appended, so a
+/// service with 100,000 variables renders in linear-logarithmic time, not quadratic.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EnvList {
-    entries: Vec<(String, String)>,
+    entries: Vec<Option<(String, String)>>,
+    index: BTreeMap<String, usize>,
 }
 
 impl EnvList {
     /// Set `key`; an existing entry is removed and the new one appended, so order shows layering.
     fn set(&mut self, key: &str, value: &str) {
-        self.entries.retain(|(k, _)| k != key);
-        self.entries.push((key.to_string(), value.to_string()));
+        if let Some(old) = self.index.insert(key.to_string(), self.entries.len()) {
+            self.entries[old] = None;
+        }
+        self.entries
+            .push(Some((key.to_string(), value.to_string())));
     }
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        let i = *self.index.get(key)?;
+        self.entries[i].as_ref().map(|(_, v)| v.as_str())
     }
     pub fn contains(&self, key: &str) -> bool {
-        self.get(key).is_some()
+        self.index.contains_key(key)
     }
     pub fn iter(&self) -> impl Iterator<Item = &(String, String)> {
-        self.entries.iter()
+        self.entries.iter().flatten()
     }
     pub fn to_strings(&self) -> Vec<String> {
-        self.entries
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect()
+        self.iter().map(|(k, v)| format!("{k}={v}")).collect()
     }
 }
 
@@ -146,6 +148,12 @@ impl From<Vec<Source>> for Sources {
 #[derive(Debug, Clone, Default)]
 pub struct Draft {
     state: State,
+    /// Position in `state.devices` by container path, and in `state.device_rules` by rule
+    /// key, so deduplication stays O(log n) per node.
+    device_index: BTreeMap<String, usize>,
+    rule_index: BTreeMap<String, usize>,
+    /// Destinations of `state.mounts`, to make the common case (a new destination) O(log n).
+    mount_dests: BTreeSet<String>,
     diagnostics: Diagnostics,
     trace: Trace,
     /// Name of the pass now running; set by the render loop.
@@ -307,9 +315,12 @@ impl Draft {
     /// Add a mount, replacing any earlier one with the same destination (CDI semantics).
     pub fn add_mount(&mut self, mount: Mount, s: impl Into<Sources>) {
         let dest = mount.destination().to_string_lossy().into_owned();
-        self.state
-            .mounts
-            .retain(|m| m.destination() != mount.destination());
+        // Replacing is rare (CDI and GPU mounts over a default); only then scan.
+        if !self.mount_dests.insert(dest.clone()) {
+            self.state
+                .mounts
+                .retain(|m| m.destination() != mount.destination());
+        }
         self.state.mounts.push(mount);
         self.cite(Field::Mount(dest), s);
     }
@@ -354,11 +365,14 @@ impl Draft {
     /// Add a device node; a node already at that container path keeps its numbers and gains
     /// the new access letters (returns false then, and nothing is cited).
     pub fn add_device(&mut self, entry: DeviceEntry, s: impl Into<Sources>) -> bool {
-        if let Some(existing) = self.state.devices.iter_mut().find(|e| e.path == entry.path) {
+        if let Some(&i) = self.device_index.get(&entry.path) {
+            let existing = &mut self.state.devices[i];
             existing.access = merge_access(&existing.access, &entry.access);
             return false;
         }
         let path = entry.path.clone();
+        self.device_index
+            .insert(path.clone(), self.state.devices.len());
         self.state.devices.push(entry);
         self.cite(Field::Device(path), s);
         true
@@ -367,6 +381,7 @@ impl Draft {
     /// Leave `linux.resources.devices` empty on purpose (rootless), citing why.
     pub fn set_no_device_rules(&mut self, s: impl Into<Sources>) {
         self.state.device_rules.clear();
+        self.rule_index.clear();
         self.cite(Field::DeviceRules, s);
     }
 
@@ -374,12 +389,7 @@ impl Draft {
     /// there with the same key.
     pub fn add_device_rule(&mut self, rule: LinuxDeviceCgroup, s: impl Into<Sources>) {
         let key = rule_key(&rule);
-        let existing = self
-            .state
-            .device_rules
-            .iter()
-            .position(|x| rule_key(x) == key);
-        match existing {
+        match self.rule_index.get(&key).copied() {
             Some(i) => {
                 let r = &mut self.state.device_rules[i];
                 let merged = merge_access(
@@ -388,7 +398,11 @@ impl Draft {
                 );
                 r.set_access(Some(merged));
             }
-            None => self.state.device_rules.push(rule),
+            None => {
+                self.rule_index
+                    .insert(key.clone(), self.state.device_rules.len());
+                self.state.device_rules.push(rule);
+            }
         }
         self.cite(Field::DeviceRule(key), s);
     }
