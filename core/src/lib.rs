@@ -21,6 +21,7 @@ pub mod service;
 pub mod snapshot;
 pub mod trace;
 pub mod units;
+pub mod validate;
 
 pub use oci_spec;
 

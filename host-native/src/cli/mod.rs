@@ -179,7 +179,8 @@ pub struct RenderArgs {
 pub struct ExplainArgs {
     #[command(flatten)]
     pub inputs: RenderInputs,
-    /// Only fields whose dotted name starts with this (e.g. `linux.devices`, `process.env`).
+    /// Only this field and the fields below it, by whole dotted segments (`process.env`
+    /// selects `process.env.PATH`; `process.env.P` does not).
     #[arg(long, value_name = "PREFIX")]
     pub field: Option<String>,
 }
