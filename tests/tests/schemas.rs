@@ -49,7 +49,11 @@ fn rendered_configs_validate_against_the_oci_schema() {
     );
     // In the repository, so a missing folder is a broken checkout: fail, never skip.
     let dir = reference_dir().join("oci-runtime-spec-schema/v1.2.1");
-    assert!(dir.is_dir(), "the OCI schema folder {} is missing", dir.display());
+    assert!(
+        dir.is_dir(),
+        "the OCI schema folder {} is missing",
+        dir.display()
+    );
     let validator = oci_validator(&dir);
     // The schema must be able to fail: the upstream bad fixtures are rejected.
     let bad = dir.join("test/config/bad");
