@@ -29,7 +29,7 @@ pub use draft::BundleFile;
 pub use error::{Error, Result};
 pub use explain::explain_text;
 pub use image::{Image, ImageConfig};
-pub use options::{CdiMode, ContainerId, RenderOptions};
+pub use options::{CdiMode, ContainerId, RenderOptions, DEFAULT_REPLICA};
 pub use render::{render, render_json, Inputs, Rendered, OCI_VERSION, PASSES};
 pub use request::{render_request, render_request_json, RenderRequest};
 pub use requirements::{requirements, Requirements};

@@ -111,7 +111,7 @@ pub fn requirements_envelope(service_text: &str, options_json: &str) -> String {
             let service = file.service(r.service.as_deref())?;
             let options = r
                 .options
-                .unwrap_or_else(|| RenderOptions::new(service.name.clone(), 0));
+                .unwrap_or_else(|| RenderOptions::for_service(service.name.clone()));
             let reqs = serde_json::to_value(requirements(&service, &options)).map_err(|e| {
                 Error::Internal {
                     message: e.to_string(),

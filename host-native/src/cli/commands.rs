@@ -93,7 +93,7 @@ pub(super) fn probe(a: ProbeArgs) -> Result<(), CliError> {
             let (_, service) = load_service(file, a.service.as_deref())?;
             Some(core_requirements(
                 &service,
-                &RenderOptions::new(service.name.clone(), 1),
+                &RenderOptions::for_service(service.name.clone()),
             ))
         }
         None => None,
@@ -109,7 +109,7 @@ pub(super) fn probe(a: ProbeArgs) -> Result<(), CliError> {
 pub(super) fn requirements(a: RequirementsArgs) -> Result<(), CliError> {
     let (_, service) = load_service(&a.service_file, a.service.as_deref())?;
     let req: Requirements =
-        core_requirements(&service, &RenderOptions::new(service.name.clone(), 1));
+        core_requirements(&service, &RenderOptions::for_service(service.name.clone()));
     emit(&to_canonical_json(&req), None)
 }
 

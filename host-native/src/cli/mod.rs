@@ -126,7 +126,7 @@ pub struct RenderInputs {
     #[arg(long, value_name = "FILE")]
     pub group: Option<String>,
     /// Replica number (container id `<service>-rep-<N>`).
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = ocigen_core::options::DEFAULT_REPLICA)]
     pub replica: u32,
     /// Hostname (default: the container id).
     #[arg(long, value_name = "H")]
