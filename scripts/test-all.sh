@@ -16,7 +16,7 @@ cargo fmt --all -- --check
 step "core purity (no I/O in ocigen-core, reviewed dependencies only)"
 bash .ci/check-core-purity.sh
 
-step "standalone (no tracked file reads ../shared; reference data lives in reference/)"
+step "standalone (test data comes from reference/, nothing from beside the repository)"
 bash .ci/check-standalone.sh
 
 step "core builds for wasm32-unknown-unknown"
