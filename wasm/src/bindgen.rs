@@ -35,12 +35,6 @@ pub fn validate(service_text: &str) -> String {
     crate::validate_envelope(service_text)
 }
 
-/// Check a config.json text as `ocigen validate` does; lists the problems by field.
-#[wasm_bindgen(js_name = validateConfig)]
-pub fn validate_config(config_json: &str) -> String {
-    crate::validate_config_envelope(config_json)
-}
-
 /// Provenance of one output field (and the fields below it).
 #[wasm_bindgen]
 pub fn explain(

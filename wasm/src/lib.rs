@@ -2,8 +2,7 @@
 //!
 //! Two front ends over the core's one render entry, [`ocigen_core::render_request`]:
 //! - feature `bindgen` (default): a wasm-bindgen API for the browser (`render`,
-//!   `render_request`, `requirements`, `validate`, `validateConfig`, `explain`), JSON text in
-//!   and out;
+//!   `render_request`, `requirements`, `validate`, `explain`), JSON text in and out;
 //! - feature `cabi`: a plain C ABI (`ocigen_alloc`, `ocigen_dealloc`, `ocigen_render`) with
 //!   no imports at all, which the parity tests load in wasmtime.
 //!
