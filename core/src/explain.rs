@@ -5,11 +5,24 @@ use std::fmt::Write as _;
 
 use crate::render::Rendered;
 
-/// Render the trace as text. `filter` keeps only targets that start with it (e.g. `linux.devices`).
+/// Whether the explain query `query` selects the output field `field`: the field itself or
+/// any field below it, matching whole dotted segments. `process.env` selects `process.env`
+/// and `process.env.PATH`; `process.env.P` selects neither `process.env.PATH` nor
+/// `process.environment`. An empty query selects every field. The CLI's `--field` and the
+/// page's `explain` both filter with this, so they list the same fields.
+pub fn field_matches(query: &str, field: &str) -> bool {
+    query.is_empty()
+        || field
+            .strip_prefix(query)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+}
+
+/// Render the trace as text. `filter` keeps only the fields [`field_matches`] selects
+/// (e.g. `linux.devices` for every device).
 pub fn explain_text(rendered: &Rendered, filter: Option<&str>) -> String {
     let mut order: Vec<&str> = Vec::new();
     for e in &rendered.trace.entries {
-        if filter.is_some_and(|f| !e.target.starts_with(f)) {
+        if filter.is_some_and(|f| !field_matches(f, &e.target)) {
             continue;
         }
         if !order.contains(&e.target.as_str()) {
@@ -93,6 +106,21 @@ mod tests {
             text.contains("linux.resources.devices.c 10:229\n    <- host fact devices./dev/fuse"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn field_matches_whole_dotted_segments() {
+        assert!(field_matches("process.env", "process.env"));
+        assert!(field_matches("process.env", "process.env.PATH"));
+        assert!(field_matches("linux.devices", "linux.devices./dev/nvidia0"));
+        assert!(field_matches("", "process.args"));
+        assert!(!field_matches("process.env.P", "process.env.PATH"));
+        assert!(!field_matches("process.env", "process.environment"));
+        assert!(!field_matches("process.env.PATH", "process.env"));
+        assert!(!field_matches(
+            "linux.devices./dev",
+            "linux.devices./dev/fuse"
+        ));
     }
 
     #[test]

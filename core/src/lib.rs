@@ -29,6 +29,7 @@ pub mod service;
 pub mod snapshot;
 pub mod trace;
 pub mod units;
+pub mod validate;
 
 pub use oci_spec;
 
@@ -37,7 +38,7 @@ pub use error::{Error, Result};
 pub use explain::explain_text;
 pub use image::{Image, ImageConfig};
 pub use inputs::Inputs;
-pub use options::{CdiMode, ContainerId, RenderOptions};
+pub use options::{CdiMode, ContainerId, RenderOptions, DEFAULT_REPLICA};
 pub use passes::PASSES;
 pub use render::{render, render_json, render_recording, Rendered, OCI_VERSION};
 pub use request::{render_request, render_request_json, ParsedRequest, RenderRequest};

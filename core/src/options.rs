@@ -6,13 +6,24 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+/// The replica number when the caller names none (the CLI without `--replica`, a render
+/// request or options without one, the page). ZLayer's agent numbers a service's replicas
+/// from 1 (scaling up from zero creates `web-rep-1` first), so the default render is the
+/// container the agent would start first. The one place this default is decided.
+pub const DEFAULT_REPLICA: u32 = 1;
+
+fn default_replica() -> u32 {
+    DEFAULT_REPLICA
+}
+
 /// Identity of one container: `service` replica `replica`.
 /// Displayed `svc-rep-N` (default role, node 0) or `svc-ROLE-N-on-NODE`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContainerId {
     pub service: String,
-    #[serde(default)]
+    /// Default [`DEFAULT_REPLICA`].
+    #[serde(default = "default_replica")]
     pub replica: u32,
     #[serde(default = "default_role")]
     pub role: String,
@@ -107,6 +118,12 @@ pub struct RenderOptions {
 }
 
 impl RenderOptions {
+    /// Options for the default replica ([`DEFAULT_REPLICA`]) of `service`, everything else
+    /// default: what a caller that does not choose a replica should use.
+    pub fn for_service(service: impl Into<String>) -> Self {
+        Self::new(service, DEFAULT_REPLICA)
+    }
+
     /// Options for replica `replica` of `service`, everything else default.
     pub fn new(service: impl Into<String>, replica: u32) -> Self {
         RenderOptions {
@@ -124,5 +141,18 @@ impl RenderOptions {
             cdi_mode: CdiMode::Lazy,
             rootfs: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unnamed_replica_is_the_default_one_everywhere() {
+        let id: ContainerId = serde_json::from_str(r#"{"service": "web"}"#).expect("parses");
+        assert_eq!(id, ContainerId::new("web", DEFAULT_REPLICA));
+        assert_eq!(id.to_string(), "web-rep-1");
+        assert_eq!(RenderOptions::for_service("web").container_id, id);
     }
 }

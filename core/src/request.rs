@@ -26,7 +26,7 @@ pub struct RenderRequest {
     pub service: Option<String>,
     /// Snapshot JSON text.
     pub snapshot_json: String,
-    /// Render options; default: replica 0 of the chosen service.
+    /// Render options; default: [`crate::options::DEFAULT_REPLICA`] of the chosen service.
     #[serde(default)]
     pub options: Option<RenderOptions>,
     /// Image config JSON (the whole blob or its `config` object).
@@ -136,7 +136,7 @@ impl RenderRequest {
         let options = r
             .options
             .clone()
-            .unwrap_or_else(|| RenderOptions::new(service.name.clone(), 0));
+            .unwrap_or_else(|| RenderOptions::for_service(service.name.clone()));
         let image = match (&r.image_config, &r.passwd, &r.group) {
             (None, None, None) => None,
             (config, passwd, group) => Some(Image {

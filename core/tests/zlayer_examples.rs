@@ -14,28 +14,16 @@ enum Verdict {
     RejectSerde,
 }
 
+/// The corpus is part of the repository (`reference/`), so a missing one is a broken
+/// checkout and always a failure, never a skip.
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/zlayer-examples")
-}
-
-/// The corpus lives outside the repository. Missing it is a failure in CI and a loud skip
-/// elsewhere (a checkout without the shared folder).
-fn corpus_or_skip() -> Option<PathBuf> {
-    let dir = corpus_dir();
-    if dir.join("INDEX.md").is_file() {
-        return Some(dir);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "ZLayer example corpus missing at {} (CI=true)",
-            dir.display()
-        );
-    }
-    eprintln!(
-        "SKIPPED: ZLayer example corpus not found at {}; conformance NOT checked",
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../reference/zlayer-examples");
+    assert!(
+        dir.join("INDEX.md").is_file(),
+        "ZLayer example corpus missing at {}",
         dir.display()
     );
-    None
+    dir
 }
 
 /// Reads the fenced block after "## Expected verdicts": headings `accept (N):`,
@@ -110,7 +98,7 @@ fn expected_reasons(file: &str) -> &'static [&'static str] {
 
 #[test]
 fn zlayer_examples_match_upstream_verdicts() {
-    let Some(dir) = corpus_or_skip() else { return };
+    let dir = corpus_dir();
     let index =
         std::fs::read_to_string(dir.join("INDEX.md")).unwrap_or_else(|e| panic!("INDEX.md: {e}"));
     let (verdicts, announced) = parse_verdicts(&index);
@@ -181,7 +169,7 @@ fn zlayer_examples_match_upstream_verdicts() {
 
 #[test]
 fn every_file_in_the_corpus_has_a_verdict() {
-    let Some(dir) = corpus_or_skip() else { return };
+    let dir = corpus_dir();
     let index =
         std::fs::read_to_string(dir.join("INDEX.md")).unwrap_or_else(|e| panic!("INDEX.md: {e}"));
     let (verdicts, _) = parse_verdicts(&index);

@@ -47,11 +47,6 @@ pub const CAPABILITIES: [&str; 41] = [
     "CAP_CHECKPOINT_RESTORE",
 ];
 
-/// Whether `name` is a capability this table knows (exact, upper-case `CAP_` form).
-pub fn is_known(name: &str) -> bool {
-    CAPABILITIES.contains(&name)
-}
-
 /// Names of the bits set in a hex capability mask such as `000001fffeffffff`.
 pub fn names_from_mask(hex: &str) -> Result<Vec<String>, String> {
     let mask = u64::from_str_radix(hex.trim(), 16)
@@ -78,6 +73,21 @@ mod tests {
         assert_eq!(
             names.last().map(String::as_str),
             Some("CAP_CHECKPOINT_RESTORE")
+        );
+    }
+
+    #[test]
+    fn config_validation_knows_every_name_the_probe_reports() {
+        // The probe writes these names into snapshots and privileged specs; `ocigen validate`
+        // (the core's check) must accept each of them.
+        let config = serde_json::json!({"process": {"cwd": "/",
+            "capabilities": {"bounding": CAPABILITIES.to_vec()}}});
+        let problems = ocigen_core::validate::validate_config(&config);
+        assert!(
+            !problems
+                .iter()
+                .any(|p| p.field.starts_with("process.capabilities")),
+            "{problems:?}"
         );
     }
 

@@ -12,7 +12,9 @@ pub mod cli;
 pub mod error;
 pub mod probe;
 pub mod secrets;
-pub mod validate;
 
 pub use error::{HostError, HostResult};
+/// Config validation is pure, so it lives in the core (the page uses it too); kept at this
+/// path for agents that call `ocigen_host::validate`.
+pub use ocigen_core::validate;
 pub use probe::{probe, HostRoot};

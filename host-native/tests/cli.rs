@@ -281,16 +281,30 @@ fn explain_names_the_host_fact_behind_the_uvm_rule() {
         "--volume",
         "model-cache=/var/lib/zlayer/volumes/model-cache",
         "--field",
-        "linux.resources.devices.c 238",
+        "linux.resources.devices",
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
+    // The filter selects whole dotted segments: every device rule, nothing outside them.
     assert!(
-        out.starts_with(
+        out.contains(
             "linux.resources.devices.c 238:0\n    <- host fact devices./dev/nvidia-uvm [devices pass]\n\
-             linux.resources.devices.c 238:1\n    <- host fact devices./dev/nvidia-uvm-tools [devices pass]\n\
-             \ndiagnostics:\n    W004_CDI_LAZY_FALLBACK: no CDI spec declares kind nvidia.com/gpu"
+             linux.resources.devices.c 238:1\n    <- host fact devices./dev/nvidia-uvm-tools [devices pass]\n"
         ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "\ndiagnostics:\n    W004_CDI_LAZY_FALLBACK: no CDI spec declares kind nvidia.com/gpu"
+        ),
+        "{out}"
+    );
+    let (fields, _) = out.split_once("\ndiagnostics:").unwrap_or_default();
+    assert!(
+        fields
+            .lines()
+            .filter(|l| !l.starts_with(' '))
+            .all(|l| l.starts_with("linux.resources.devices.")),
         "{out}"
     );
 }

@@ -14,9 +14,9 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// `../shared` beside the repository (CI provides it).
-pub fn shared_dir() -> PathBuf {
-    repo_root().join("..").join("shared")
+/// The upstream reference data kept in the repository (`reference/`, see its README).
+pub fn reference_dir() -> PathBuf {
+    repo_root().join("reference")
 }
 
 /// Whether we run in CI, where a missing tool is a failure, never a skip.

@@ -16,7 +16,7 @@ fn recorded_snapshot_replays_like_a_live_render() {
         let options = svc
             .options
             .clone()
-            .unwrap_or_else(|| RenderOptions::new(service.name.clone(), 0));
+            .unwrap_or_else(|| RenderOptions::for_service(service.name.clone()));
         let req = requirements(&service, &options);
 
         // Live: probe and render in one go, no serialisation in between.

@@ -19,5 +19,5 @@ pub mod cabi;
 
 pub use envelope::{
     config_json_of, explain_envelope, render_envelope, request_from_parts, requirements_envelope,
-    validate_envelope,
+    validate_config_envelope, validate_envelope,
 };

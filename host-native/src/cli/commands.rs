@@ -6,8 +6,8 @@ use std::path::Path;
 
 use ocigen_core::{
     canonical::to_canonical_json, parse_service_file, render as core_render,
-    requirements as core_requirements, CdiMode, Image, ImageConfig, Inputs, RenderOptions,
-    Rendered, Requirements, Service, ServiceFile, Severity, Snapshot,
+    requirements as core_requirements, validate::validate_config_text, CdiMode, Image, ImageConfig,
+    Inputs, RenderOptions, Rendered, Requirements, Service, ServiceFile, Severity, Snapshot,
 };
 
 use super::{
@@ -18,7 +18,6 @@ use crate::bundle;
 use crate::error::HostError;
 use crate::probe::{probe as host_probe, HostRoot};
 use crate::secrets::{resolve_secrets, EnvFileSecrets};
-use crate::validate::validate_config;
 
 /// Read a named input file; `-` is stdin.
 fn read_input(name: &str) -> Result<String, CliError> {
@@ -94,7 +93,7 @@ pub(super) fn probe(a: ProbeArgs) -> Result<(), CliError> {
             let (_, service) = load_service(file, a.service.as_deref())?;
             Some(core_requirements(
                 &service,
-                &RenderOptions::new(service.name.clone(), 1),
+                &RenderOptions::for_service(service.name.clone()),
             ))
         }
         None => None,
@@ -110,7 +109,7 @@ pub(super) fn probe(a: ProbeArgs) -> Result<(), CliError> {
 pub(super) fn requirements(a: RequirementsArgs) -> Result<(), CliError> {
     let (_, service) = load_service(&a.service_file, a.service.as_deref())?;
     let req: Requirements =
-        core_requirements(&service, &RenderOptions::new(service.name.clone(), 1));
+        core_requirements(&service, &RenderOptions::for_service(service.name.clone()));
     emit(&to_canonical_json(&req), None)
 }
 
@@ -242,19 +241,7 @@ fn host_err_input(e: HostError) -> CliError {
 
 pub(super) fn validate(a: ValidateArgs) -> Result<(), CliError> {
     let file = display_name(&a.config);
-    let text = read_input(&a.config)?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| CliError::input(format!("{file}: (top level): invalid JSON: {e}")))?;
-    let mut problems: Vec<String> = validate_config(&value)
-        .iter()
-        .map(|p| p.to_string())
-        .collect();
-    // Shape check against the OCI types: wrong types and unknown enum values.
-    let de = value.clone();
-    if let Err(e) = serde_path_to_error::deserialize::<_, ocigen_core::oci_spec::runtime::Spec>(de)
-    {
-        problems.push(format!("{}: {}", e.path(), e.inner()));
-    }
+    let problems = validate_config_text(&read_input(&a.config)?);
     if problems.is_empty() {
         println!("{file}: valid");
         return Ok(());

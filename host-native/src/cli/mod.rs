@@ -126,7 +126,7 @@ pub struct RenderInputs {
     #[arg(long, value_name = "FILE")]
     pub group: Option<String>,
     /// Replica number (container id `<service>-rep-<N>`).
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = ocigen_core::options::DEFAULT_REPLICA)]
     pub replica: u32,
     /// Hostname (default: the container id).
     #[arg(long, value_name = "H")]
@@ -179,7 +179,8 @@ pub struct RenderArgs {
 pub struct ExplainArgs {
     #[command(flatten)]
     pub inputs: RenderInputs,
-    /// Only fields whose dotted name starts with this (e.g. `linux.devices`, `process.env`).
+    /// Only this field and the fields below it, by whole dotted segments (`process.env`
+    /// selects `process.env.PATH`; `process.env.P` does not).
     #[arg(long, value_name = "PREFIX")]
     pub field: Option<String>,
 }
