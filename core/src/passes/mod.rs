@@ -12,6 +12,5 @@ pub mod namespaces;
 pub mod paths;
 pub mod process;
 pub mod resources;
-pub mod tmpfs;
 pub mod unapplied;
 pub mod user;

@@ -14,7 +14,7 @@
 //!   `volume_paths.<key>` for such a mount.
 //! - Targets (and bind sources) must be absolute and have no `..` component; we never resolve
 //!   such a path ourselves.
-//! - tmpfs `size` and `mode`: see [`super::tmpfs`].
+//! - tmpfs `size` and `mode`: see [`crate::service::tmpfs`].
 //! - resolv.conf is written when `dns` is non-empty and the container does not share the host
 //!   network (render option or service setting: one notion, seed bug 13). It is a bundle file
 //!   `resolv.conf` (0644), mounted at /etc/resolv.conf from `<bundle_dir>/resolv.conf`, or from
@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 use crate::passes::defaults::{
     default_mounts, mount, API_SOCKET_DESTINATION, PRIVILEGE_DEPENDENT_MOUNTS, RESOLV_CONF_FILE,
 };
-use crate::passes::tmpfs::tmpfs_options;
+use crate::service::tmpfs::tmpfs_options;
 use crate::render::Inputs;
 use crate::service::{StorageSpec, StorageTier};
 use crate::trace::{codes, Source};

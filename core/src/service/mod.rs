@@ -7,6 +7,7 @@ mod runtime;
 mod schedule;
 #[cfg(test)]
 mod tests;
+pub mod tmpfs;
 mod types;
 mod validate;
 
