@@ -7,6 +7,7 @@
 
 pub mod canonical;
 pub mod cdi;
+pub mod diagnostic_code;
 pub mod draft;
 pub mod error;
 pub mod explain;
@@ -24,6 +25,7 @@ pub mod units;
 
 pub use oci_spec;
 
+pub use diagnostic_code::DiagnosticCode;
 pub use draft::BundleFile;
 pub use error::{Error, Result};
 pub use explain::explain_text;
