@@ -15,6 +15,7 @@ pub mod gpu;
 pub mod image;
 pub mod options;
 pub mod passes;
+pub mod read;
 pub mod render;
 pub mod request;
 pub mod requirements;
@@ -27,7 +28,7 @@ pub use oci_spec;
 
 pub use diagnostic_code::DiagnosticCode;
 pub use draft::BundleFile;
-pub use error::{Error, Result};
+pub use error::{Error, ErrorCode, FieldPath, InputKind, Position, Result};
 pub use explain::explain_text;
 pub use image::{Image, ImageConfig};
 pub use options::{CdiMode, ContainerId, RenderOptions};

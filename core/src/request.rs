@@ -4,9 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
+use crate::error::{escape_controls, Error, InputKind};
 use crate::image::{Image, ImageConfig};
 use crate::options::RenderOptions;
+use crate::read::{Source, Syntax};
 use crate::render::{render, Inputs};
 use crate::service::parse_service_file;
 use crate::snapshot::Snapshot;
@@ -39,11 +40,16 @@ pub struct RenderRequest {
     pub group: Option<String>,
 }
 
+/// The names the request's other texts have in errors.
+const SNAPSHOT_FILE: &str = "snapshot";
+const IMAGE_FILE: &str = "image config";
+
 fn default_file() -> String {
     "service.yaml".to_string()
 }
 
-/// A structured error for JavaScript and JSON consumers.
+/// A structured error for JavaScript and JSON consumers. `message` is the whole text
+/// (`web.yaml:12:9: services.web.resources.memory: expected ...`); `field` is the path alone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorInfo {
     pub code: String,
@@ -56,7 +62,7 @@ impl From<&Error> for ErrorInfo {
         ErrorInfo {
             code: e.code().to_string(),
             message: e.to_string(),
-            field: e.field().map(str::to_string),
+            field: e.field().map(escape_controls),
         }
     }
 }
@@ -65,19 +71,7 @@ impl From<&Error> for ErrorInfo {
 /// `{"ok": true, "config": {...}, "bundle_files": [...], "diagnostics": [...], "trace": {...}}`
 /// or `{"ok": false, "error": {"code", "message", "field"}}`.
 pub fn render_request_json(request_json: &str) -> String {
-    let parse_error = |message: String| Error::Parse {
-        file: "request".into(),
-        field: "(top level)".into(),
-        message,
-    };
-    // Through `Value` and serde_path_to_error, as the wasm front end builds its request: one
-    // copy of RenderRequest's (and RenderOptions') Deserialize in the module, not two.
-    let request = serde_json::from_str::<serde_json::Value>(request_json)
-        .map_err(|e| parse_error(e.to_string()))
-        .and_then(|v| {
-            serde_path_to_error::deserialize::<_, RenderRequest>(v)
-                .map_err(|e| parse_error(e.into_inner().to_string()))
-        });
+    let request = Source::new(InputKind::Request, "request", request_json, Syntax::Json).read();
     match request.and_then(|r| render_request_full(&r)) {
         Ok(full) => full,
         Err(e) => error_envelope(&e),
@@ -106,9 +100,15 @@ pub fn error_envelope(e: &Error) -> String {
 }
 
 fn render_request_full(r: &RenderRequest) -> Result<String, Error> {
+    // Errors about the service (a service missing from the file, a render error naming a
+    // service field) get the file's name and the field's line; image errors the image's name.
+    let name_inputs = |e: Error| {
+        e.in_input(InputKind::Service, &r.service_file, Some(&r.service_text))
+            .in_input(InputKind::ImageConfig, IMAGE_FILE, None)
+    };
     let file = parse_service_file(&r.service_file, &r.service_text)?;
-    let service = file.service(r.service.as_deref())?;
-    let snapshot = Snapshot::from_json("snapshot", &r.snapshot_json)?;
+    let service = file.service(r.service.as_deref()).map_err(name_inputs)?;
+    let snapshot = Snapshot::from_json(SNAPSHOT_FILE, &r.snapshot_json)?;
     let options = r
         .options
         .clone()
@@ -117,7 +117,7 @@ fn render_request_full(r: &RenderRequest) -> Result<String, Error> {
         (None, None, None) => None,
         (config, passwd, group) => Some(Image {
             config: match config {
-                Some(text) => ImageConfig::from_json("image config", text)?,
+                Some(text) => ImageConfig::from_json(IMAGE_FILE, text)?,
                 None => ImageConfig::default(),
             },
             passwd: passwd.clone(),
@@ -129,7 +129,8 @@ fn render_request_full(r: &RenderRequest) -> Result<String, Error> {
         image: image.as_ref(),
         options: &options,
         snapshot: &snapshot,
-    })?;
+    })
+    .map_err(name_inputs)?;
     let mut v: serde_json::Value =
         serde_json::from_str(&rendered.to_full_json()).map_err(|e| Error::Internal {
             message: e.to_string(),

@@ -3,7 +3,7 @@
 //! the same `kind=device` declared by two files of the same directory is an error naming
 //! both files.
 
-use super::spec::{cdi_err, declared_kind, parse_spec, CdiDevice, CdiSpec};
+use super::spec::{declared_kind, parse_spec, CdiDevice, CdiSpec};
 use crate::error::{Error, Result};
 use crate::snapshot::{CdiFacts, Snapshot};
 
@@ -109,13 +109,15 @@ impl Registry {
             match best {
                 Some((b, _)) if b.priority > s.priority => {}
                 Some((b, _)) if b.priority == s.priority => {
-                    return Err(cdi_err(
+                    let index = s.spec.devices.iter().position(|d| d.name == name);
+                    return Err(Error::cdi(
                         &s.file,
+                        index.map_or(String::new(), |i| format!("devices[{i}].name")),
                         format!(
                             "device `{kind}={name}` is also declared by {} in the same directory; remove one of the two files",
                             b.file
                         ),
-                    ))
+                    ));
                 }
                 _ => best = Some((s, dev)),
             }

@@ -22,10 +22,8 @@ use crate::draft::Draft;
 use crate::error::{Error, Result};
 use crate::passes::defaults::{DEFAULT_PATH, DEFAULT_TERM};
 use crate::render::Inputs;
+use crate::service::EnvValue;
 use crate::trace::{codes, Source};
-
-const AGENT_ENV_PREFIX: &str = "$E:";
-const SECRET_PREFIX: &str = "$S:";
 
 pub fn apply(cx: &Inputs<'_>, d: &mut Draft) -> Result<()> {
     image_env(cx, d)?;
@@ -115,39 +113,39 @@ fn check_key(key: &str, field: &str) -> Result<()> {
 fn resolve_value(
     cx: &Inputs<'_>,
     d: &mut Draft,
-    value: &str,
+    value: &EnvValue,
     field: &str,
 ) -> Result<(String, Source)> {
-    if let Some(name) = value.strip_prefix(AGENT_ENV_PREFIX) {
-        let fact = format!("env.{name}");
-        return match cx.snapshot.env.get(name) {
-            None => Err(cx.snapshot.missing(&fact, field)),
-            Some(None) => Err(Error::unsatisfiable(
-                field,
-                format!("environment variable `{name}` referenced by $E:{name} is not set in the agent's environment"),
-            )),
-            Some(Some(v)) => {
-                if v.is_empty() {
-                    d.warn(
-                        codes::ENV_EMPTY,
-                        format!("environment variable `{name}` referenced by $E:{name} is set but empty"),
-                        Some(field.to_string()),
-                    );
+    match value {
+        EnvValue::AgentEnv(name) => {
+            let fact = format!("env.{name}");
+            match cx.snapshot.env.get(name) {
+                None => Err(cx.snapshot.missing(&fact, field)),
+                Some(None) => Err(Error::unsatisfiable(
+                    field,
+                    format!("environment variable `{name}` referenced by $E:{name} is not set in the agent's environment"),
+                )),
+                Some(Some(v)) => {
+                    if v.is_empty() {
+                        d.warn(
+                            codes::ENV_EMPTY,
+                            format!("environment variable `{name}` referenced by $E:{name} is set but empty"),
+                            Some(field.to_string()),
+                        );
+                    }
+                    Ok((v.clone(), Source::fact(fact)))
                 }
-                Ok((v.clone(), Source::fact(fact)))
             }
-        };
-    }
-    if let Some(reference) = value.strip_prefix(SECRET_PREFIX) {
-        return match cx.options.secrets.get(reference) {
+        }
+        EnvValue::Secret(reference) => match cx.options.secrets.get(reference) {
             Some(secret) => Ok((secret.clone(), Source::input(field))),
             None => Err(Error::unsatisfiable(
                 field,
                 format!("secret `{reference}` (from $S:{reference}) was not resolved by the agent (render option `secrets` has no such key)"),
             )),
-        };
+        },
+        EnvValue::Literal(text) => Ok((text.clone(), Source::input(field))),
     }
-    Ok((value.to_string(), Source::input(field)))
 }
 
 #[cfg(test)]

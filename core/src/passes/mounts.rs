@@ -28,8 +28,8 @@ use crate::error::{Error, Result};
 use crate::passes::defaults::{
     default_mounts, mount, API_SOCKET_DESTINATION, PRIVILEGE_DEPENDENT_MOUNTS, RESOLV_CONF_FILE,
 };
-use crate::service::tmpfs::tmpfs_options;
 use crate::render::Inputs;
+use crate::service::tmpfs::tmpfs_options;
 use crate::service::{StorageSpec, StorageTier};
 use crate::trace::{codes, Source};
 
@@ -134,7 +134,7 @@ fn storage_mount(cx: &Inputs<'_>, d: &mut Draft, i: usize, storage: &StorageSpec
             mount(target, "bind", path, &["rbind", access(*readonly)])?
         }
         StorageSpec::Tmpfs { size, mode, .. } => {
-            let options = tmpfs_options(size.as_deref(), mode.as_ref(), &field)?;
+            let options = tmpfs_options(size.as_ref(), *mode);
             let opts: Vec<&str> = options.iter().map(String::as_str).collect();
             mount(target, "tmpfs", "tmpfs", &opts)?
         }

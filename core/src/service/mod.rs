@@ -5,18 +5,23 @@ mod duration;
 mod parse;
 mod runtime;
 mod schedule;
+mod storage;
 #[cfg(test)]
 mod tests;
 pub mod tmpfs;
 mod types;
 mod validate;
+mod values;
+#[cfg(test)]
+mod values_tests;
 
 pub use duration::{parse_duration, HumanDuration};
 pub use parse::{parse_service_file, ServiceFile};
-pub(crate) use parse::{read_value as read_value_pub, typed as typed_pub};
 pub use runtime::*;
 pub use schedule::*;
+pub use storage::{StorageSpec, StorageTier};
 pub use types::*;
+pub use values::{ByteSize, CpuQuota, EnvValue, OctalMode, ValueError, CPU_PERIOD};
 
 /// One service chosen from a file, with the field-path prefix its errors use.
 #[derive(Debug, Clone, PartialEq)]
