@@ -107,7 +107,10 @@ mod tests {
     fn ids_and_names_agree() {
         let mut ids = Vec::new();
         for code in DiagnosticCode::ALL {
-            assert!(code.name().starts_with(&format!("{}_", code.id())), "{code:?}");
+            assert!(
+                code.name().starts_with(&format!("{}_", code.id())),
+                "{code:?}"
+            );
             assert_eq!(DiagnosticCode::from_name(code.name()), Some(code));
             ids.push(code.id());
         }

@@ -3,11 +3,13 @@
 //! A schema error is found on the parsed value, which has no positions; the text is walked
 //! again (only when there is an error) with the YAML event parser, which reads JSON too, and
 //! the path is followed through it. Paths are written `a.b[0].c`; a key that contains a dot
-//! (`net.core.somaxconn` under `sysctls`) is matched whole, the longest key first.
+//! (`net.core.somaxconn` under `sysctls`) is matched whole, the longest key first; a key
+//! written in its alias spelling (`cap_add` for `capabilities`) is found too.
 
 use serde_saphyr::granit_parser::{Event, Parser, Span};
 
 use crate::error::Position;
+use crate::service::KEY_ALIASES;
 
 /// A node of the text's first document, with the position it starts at.
 enum Node {
@@ -38,9 +40,13 @@ fn follow(node: &Node, rest: &str, found: Option<Position>) -> Option<Position> 
                 .iter()
                 .filter_map(|(key, at, value)| {
                     let key = key.as_deref()?;
-                    let after = rest.strip_prefix(key)?;
+                    let after = rest.strip_prefix(key).or_else(|| {
+                        // `cap_add: [..]` is where `capabilities[1]` is written.
+                        let (name, _) = KEY_ALIASES.iter().find(|(_, alias)| *alias == key)?;
+                        rest.strip_prefix(name)
+                    })?;
                     (after.is_empty() || after.starts_with(['.', '['])).then_some((
-                        key.len(),
+                        rest.len() - after.len(),
                         *at,
                         value,
                         after,
@@ -224,6 +230,7 @@ services:
     fn json_text_too() {
         let json = "{\n  \"services\": {\n    \"web\": {\"privileged\": \"yes\"}\n  }\n}";
         assert_eq!(locate(json, "services.web.privileged"), at(3, 13));
+        assert_eq!(locate("cap_add: [A, B]\n", "capabilities[1]"), at(1, 14));
         assert_eq!(locate("not: [valid", "not"), at(1, 1));
     }
 

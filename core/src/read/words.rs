@@ -76,10 +76,12 @@ pub(super) fn translate(message: &str) -> Translated {
         .strip_prefix("invalid length ")
         .and_then(|rest| rest.split_once(", expected "))
     {
-        return parse(format!(
-            "expected {}, got a list of {n} item(s)",
-            expected_words(expected)
-        ));
+        // serde reads a struct from a list by position; to a user it is a list, not a map.
+        let expected = expected_words(expected);
+        return parse(match expected.as_str() {
+            "a map" => "expected a map, got a list".to_string(),
+            _ => format!("expected {expected}, got a list of {n} item(s)"),
+        });
     }
     if message.starts_with("data did not match any variant of untagged enum ") {
         return parse("this value has none of the accepted forms".to_string());
@@ -313,7 +315,7 @@ mod tests {
             ),
             (
                 "invalid length 0, expected struct Snapshot with 16 elements",
-                "expected a map, got a list of 0 item(s)",
+                "expected a map, got a list",
             ),
             (
                 "invalid type: string \"a\", expected a tuple of size 2",

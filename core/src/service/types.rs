@@ -24,6 +24,11 @@ use super::schedule::*;
 use super::storage::StorageSpec;
 use super::values::{ByteSize, CpuQuota, EnvValue};
 
+/// Keys with a second spelling (`#[serde(alias)]` below): a field path uses the first, the
+/// file may use the second; finding a field's line in the file tries both.
+pub(crate) const KEY_ALIASES: &[(&str, &str)] =
+    &[("capabilities", "cap_add"), ("wasm", "wasm_http")];
+
 /// Top-level deployment file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
