@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::capnames;
 
-/// One problem, at a JSON path such as `mounts[2].destination`.
+/// One problem, at a JSON path such as `mounts[2].destination` (empty: the whole config).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub field: String,
@@ -16,7 +16,11 @@ pub struct Problem {
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
+        if self.field.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.field, self.message)
+        }
     }
 }
 
@@ -43,7 +47,7 @@ pub fn validate_config(config: &Value) -> Vec<Problem> {
     let mut push = |field: String, message: String| out.push(Problem { field, message });
 
     if !config.is_object() {
-        push("(top level)".into(), "must be a JSON object".into());
+        push(String::new(), "must be a JSON object".into());
         return out;
     }
     for (i, m) in items(config, "/mounts").iter().enumerate() {

@@ -4,10 +4,12 @@
 use std::io::Read;
 use std::path::Path;
 
+use ocigen_core::read::{locate, Source, Syntax};
 use ocigen_core::{
     canonical::to_canonical_json, parse_service_file, render as core_render,
-    requirements as core_requirements, CdiMode, Image, ImageConfig, Inputs, RenderOptions,
-    Rendered, Requirements, Service, ServiceFile, Severity, Snapshot,
+    requirements as core_requirements, CdiMode, DiagnosticCode, ErrorCode, Image, ImageConfig,
+    InputKind, Inputs, RenderOptions, Rendered, Requirements, Service, ServiceFile, Severity,
+    Snapshot,
 };
 
 use super::{
@@ -39,22 +41,25 @@ fn display_name(name: &str) -> &str {
     }
 }
 
-/// A core error, with the file it concerns. A missing snapshot fact is a probe problem (3).
-fn core_err(file: &str, snapshot: Option<&str>, e: ocigen_core::Error) -> CliError {
-    let file = display_name(file);
+/// A core error. Its message names its file and line already (callers name the inputs they
+/// read with `in_input`). A missing snapshot fact is a probe problem (3): the hint says how
+/// to record it for `service_file` into `snapshot`.
+fn core_err(e: ocigen_core::Error, service_file: &str, snapshot: Option<&str>) -> CliError {
     match e.code() {
-        "E_PARSE" => CliError::input(e.to_string()),
-        "E_MISSING_FACT" => {
+        ErrorCode::MissingFact => {
             let hint = match snapshot {
-                Some(s) => {
-                    format!(" (snapshot {s}: `ocigen probe --for {file} -o {s}` records it)")
-                }
+                Some(s) => format!(
+                    " (snapshot {s}: `ocigen probe --for {} -o {s}` records it)",
+                    display_name(service_file)
+                ),
                 None => String::new(),
             };
-            CliError::host(format!("{file}: {e}{hint}"))
+            CliError::host(format!("{e}{hint}"))
         }
-        "E_INTERNAL" => CliError::host(e.to_string()),
-        _ => CliError::input(format!("{file}: {e}")),
+        ErrorCode::Internal => CliError::host(e.to_string()),
+        ErrorCode::Parse | ErrorCode::Invalid | ErrorCode::Unsatisfiable | ErrorCode::Cdi => {
+            CliError::input(e.to_string())
+        }
     }
 }
 
@@ -62,19 +67,42 @@ fn core_err(file: &str, snapshot: Option<&str>, e: ocigen_core::Error) -> CliErr
 /// probe, secret and I/O failures of the host are 3.
 fn host_err(e: HostError) -> CliError {
     match e {
-        HostError::Core(c) => core_err("(input)", None, c),
+        HostError::Core(c) => core_err(c, "", None),
         HostError::Bundle { .. } => CliError::input(e.to_string()),
         other => CliError::host(other.to_string()),
     }
 }
 
+/// A service file: its name as shown, its text, the parsed file and the chosen service.
+struct Loaded {
+    shown: String,
+    text: String,
+    file: ServiceFile,
+    service: Service,
+}
+
+impl Loaded {
+    /// `e` with the service file's name and the line of its field, when it concerns the service.
+    fn locate(&self, e: ocigen_core::Error) -> ocigen_core::Error {
+        e.in_input(InputKind::Service, &self.shown, Some(&self.text))
+    }
+}
+
 /// Parse a service file and pick the service.
-fn load_service(file: &str, name: Option<&str>) -> Result<(ServiceFile, Service), CliError> {
+fn load_service(file: &str, name: Option<&str>) -> Result<Loaded, CliError> {
     let text = read_input(file)?;
-    let shown = display_name(file);
-    let parsed = parse_service_file(shown, &text).map_err(|e| core_err(file, None, e))?;
-    let service = parsed.service(name).map_err(|e| core_err(file, None, e))?;
-    Ok((parsed, service))
+    let shown = display_name(file).to_string();
+    let parsed = parse_service_file(&shown, &text).map_err(|e| core_err(e, file, None))?;
+    let service = parsed.service(name).map_err(|e| {
+        let e = e.in_input(InputKind::Service, &shown, Some(&text));
+        core_err(e, file, None)
+    })?;
+    Ok(Loaded {
+        shown,
+        text,
+        file: parsed,
+        service,
+    })
 }
 
 /// Write `text` to `output`, or to stdout.
@@ -91,7 +119,7 @@ fn emit(text: &str, output: Option<&Path>) -> Result<(), CliError> {
 pub(super) fn probe(a: ProbeArgs) -> Result<(), CliError> {
     let req = match &a.for_file {
         Some(file) => {
-            let (_, service) = load_service(file, a.service.as_deref())?;
+            let service = load_service(file, a.service.as_deref())?.service;
             Some(core_requirements(
                 &service,
                 &RenderOptions::new(service.name.clone(), 1),
@@ -108,7 +136,7 @@ pub(super) fn probe(a: ProbeArgs) -> Result<(), CliError> {
 }
 
 pub(super) fn requirements(a: RequirementsArgs) -> Result<(), CliError> {
-    let (_, service) = load_service(&a.service_file, a.service.as_deref())?;
+    let service = load_service(&a.service_file, a.service.as_deref())?.service;
     let req: Requirements =
         core_requirements(&service, &RenderOptions::new(service.name.clone(), 1));
     emit(&to_canonical_json(&req), None)
@@ -135,7 +163,7 @@ fn load_image(i: &RenderInputs) -> Result<Option<Image>, CliError> {
     }
     let config = match &i.image_config {
         Some(f) => ImageConfig::from_json(display_name(f), &read_input(f)?)
-            .map_err(|e| core_err(f, None, e))?,
+            .map_err(|e| core_err(e, &i.service_file, None))?,
         None => ImageConfig::default(),
     };
     let passwd = i.passwd.as_deref().map(read_input).transpose()?;
@@ -152,18 +180,19 @@ fn do_render(
     i: &RenderInputs,
     adjust: impl FnOnce(&mut RenderOptions),
 ) -> Result<Rendered, CliError> {
-    let (file, service) = load_service(&i.service_file, i.service.as_deref())?;
-    let mut options = options_for(&service, i);
+    let loaded = load_service(&i.service_file, i.service.as_deref())?;
+    let service = &loaded.service;
+    let mut options = options_for(service, i);
     adjust(&mut options);
-    let req = core_requirements(&service, &options);
+    let req = core_requirements(service, &options);
     let host = HostRoot::live();
     let snapshot = match &i.probe {
         Some(s) => Snapshot::from_json(display_name(s), &read_input(s)?)
-            .map_err(|e| core_err(s, None, e))?,
+            .map_err(|e| core_err(e, &i.service_file, None))?,
         None => host_probe(&host, Some(&req)).map_err(|e| CliError::host(e.to_string()))?,
     };
     if !req.secret_refs.is_empty() {
-        let deployment = match &file {
+        let deployment = match &loaded.file {
             ServiceFile::Deployment(d) => d.deployment.clone(),
             ServiceFile::Bare(_) => service.name.clone(),
         };
@@ -178,13 +207,19 @@ fn do_render(
     }
     let image = load_image(i)?;
     let inputs = Inputs {
-        service: &service,
+        service,
         image: image.as_ref(),
         options: &options,
         snapshot: &snapshot,
     };
-    let rendered =
-        core_render(&inputs).map_err(|e| core_err(&i.service_file, i.probe.as_deref(), e))?;
+    let rendered = core_render(&inputs).map_err(|e| {
+        let e = loaded.locate(e);
+        let e = match &i.image_config {
+            Some(f) => e.in_input(InputKind::ImageConfig, display_name(f), None),
+            None => e,
+        };
+        core_err(e, &i.service_file, i.probe.as_deref())
+    })?;
     print_diagnostics(&rendered);
     Ok(rendered)
 }
@@ -196,7 +231,7 @@ fn print_diagnostics(r: &Rendered) {
             Severity::Warning => "warning",
             Severity::Info => "info",
         };
-        let code = d.code.split('_').next().unwrap_or(&d.code);
+        let code = DiagnosticCode::from_name(&d.code).map_or(d.code.as_str(), |c| c.id());
         let field = d
             .field
             .as_ref()
@@ -243,27 +278,23 @@ fn host_err_input(e: HostError) -> CliError {
 pub(super) fn validate(a: ValidateArgs) -> Result<(), CliError> {
     let file = display_name(&a.config);
     let text = read_input(&a.config)?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| CliError::input(format!("{file}: (top level): invalid JSON: {e}")))?;
+    let source = Source::new(InputKind::RuntimeConfig, file, &text, Syntax::Json);
+    let value = source.value().map_err(|e| CliError::input(e.to_string()))?;
+    // `file:line:col: field: message` for each semantic problem.
     let mut problems: Vec<String> = validate_config(&value)
         .iter()
-        .map(|p| p.to_string())
+        .map(|p| match locate(&text, &p.field) {
+            Some(at) => format!("{file}:{}:{}: {p}", at.line, at.column),
+            None => format!("{file}: {p}"),
+        })
         .collect();
     // Shape check against the OCI types: wrong types and unknown enum values.
-    let de = value.clone();
-    if let Err(e) = serde_path_to_error::deserialize::<_, ocigen_core::oci_spec::runtime::Spec>(de)
-    {
-        problems.push(format!("{}: {}", e.path(), e.inner()));
+    if let Err(e) = source.typed::<ocigen_core::oci_spec::runtime::Spec>(value, "") {
+        problems.push(e.to_string());
     }
     if problems.is_empty() {
         println!("{file}: valid");
         return Ok(());
     }
-    Err(CliError::input(
-        problems
-            .iter()
-            .map(|p| format!("{file}: {p}"))
-            .collect::<Vec<_>>()
-            .join("\nocigen: "),
-    ))
+    Err(CliError::input(problems.join("\nocigen: ")))
 }
