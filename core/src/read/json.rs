@@ -37,15 +37,21 @@ fn syntax_error(e: serde_json::Error, path: Option<String>) -> SyntaxError {
     let bare = text.strip_suffix(&suffix).unwrap_or(&text);
     let message = match bare.strip_prefix(DUPLICATE) {
         Some(key) => super::words::duplicate_key(key),
-        None => format!(
-            "invalid JSON: {}",
-            bare.replace("EOF", "the end of the text")
-        ),
+        None => format!("invalid JSON: {}", eof_words(bare)),
     };
     SyntaxError {
         message,
         position,
         path,
+    }
+}
+
+/// serde_json's "EOF while parsing an object" in words.
+fn eof_words(message: &str) -> String {
+    match message.strip_prefix("EOF while parsing ") {
+        Some("a value") => "the text ends where a value should be".to_string(),
+        Some(thing) => format!("the text ends before {thing} is closed"),
+        None => message.replace("EOF", "the end of the text"),
     }
 }
 
@@ -159,7 +165,14 @@ mod tests {
     fn syntax_errors_have_positions_and_no_library_words() {
         let e = value("{\"a\": 1,\n \"b\": ").unwrap_err();
         assert_eq!(e.position, Some(Position { line: 2, column: 6 }));
-        assert!(!e.message.contains("EOF"), "{}", e.message);
+        assert_eq!(
+            e.message,
+            "invalid JSON: the text ends where a value should be"
+        );
+        assert_eq!(
+            value("{").unwrap_err().message,
+            "invalid JSON: the text ends before an object is closed"
+        );
         assert!(!e.message.contains(" at line "), "{}", e.message);
         assert!(value("{} x").is_err());
     }
