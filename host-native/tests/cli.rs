@@ -411,9 +411,25 @@ fn control_characters_never_reach_the_terminal_raw() {
 }
 
 #[test]
-fn diagnostics_show_their_short_code() {
-    let tmp = workdir(&format!("{WEB}    labels: {{team: a}}\n"));
+fn diagnostics_show_their_short_code_and_escape_user_text() {
+    let tmp = workdir(&format!(
+        "{WEB}    labels: {{team: a}}\n    devices: [{{path: \"/dev/no\\u0007pe\"}}]\n"
+    ));
     let o = ocigen_in(tmp.path(), &["render", "web.yaml", "--probe", "host.json"]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert!(stderr(&o).contains("info[I004]: "), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert_eq!(code(&o), 3, "{e}");
+    // Rendering the device needs a probe of it; with the fact recorded as absent it is W005.
+    let mut snap: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(tmp.path().join("host.json")).unwrap()).unwrap();
+    snap["devices"]["/dev/no\u{7}pe"] = serde_json::json!({"state": "absent"});
+    fs::write(tmp.path().join("host.json"), snap.to_string()).unwrap();
+    let o = ocigen_in(tmp.path(), &["render", "web.yaml", "--probe", "host.json"]);
+    let e = stderr(&o);
+    assert_eq!(code(&o), 0, "{e}");
+    assert!(e.contains("info[I004]: "), "{e}");
+    assert!(
+        e.contains("warning[W005]: ") && e.contains("/dev/no\\u{7}pe"),
+        "{e}"
+    );
+    assert!(!e.chars().any(|c| c.is_control() && c != '\n'), "{e:?}");
 }

@@ -30,7 +30,7 @@ fn unknown_key_at_each_depth_names_full_path() {
     let cases = [
         (
             "version: v1\ndeployment: demo\nservices: {}\nextra: 1\n",
-            "(top level)",
+            "",
             "extra",
         ),
         (
@@ -73,7 +73,7 @@ fn unknown_key_at_each_depth_names_full_path() {
     ];
     for (text, parent, key) in cases {
         let (field, msg) = field_and_text(&parse_err(text));
-        let want = if parent == "(top level)" {
+        let want = if parent.is_empty() {
             key.to_string()
         } else {
             format!("{parent}.{key}")

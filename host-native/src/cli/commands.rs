@@ -4,6 +4,7 @@
 use std::io::Read;
 use std::path::Path;
 
+use ocigen_core::error::escape_controls;
 use ocigen_core::read::{locate, Source, Syntax};
 use ocigen_core::{
     canonical::to_canonical_json, parse_service_file, render as core_render,
@@ -224,7 +225,8 @@ fn do_render(
     Ok(rendered)
 }
 
-/// `warning[W003]: message (field)` on stderr.
+/// `warning[W003]: message (field)` on stderr, control characters of user text escaped as
+/// in error messages.
 fn print_diagnostics(r: &Rendered) {
     for d in &r.diagnostics {
         let severity = match d.severity {
@@ -237,7 +239,8 @@ fn print_diagnostics(r: &Rendered) {
             .as_ref()
             .map(|f| format!(" ({f})"))
             .unwrap_or_default();
-        eprintln!("{severity}[{code}]: {}{field}", d.message);
+        let line = format!("{}{field}", d.message);
+        eprintln!("{severity}[{code}]: {}", escape_controls(&line));
     }
 }
 
