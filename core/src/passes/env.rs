@@ -116,36 +116,37 @@ fn resolve_value(
     value: &EnvValue,
     field: &str,
 ) -> Result<(String, Source)> {
-    match value {
-        EnvValue::AgentEnv(name) => {
-            let fact = format!("env.{name}");
-            match cx.snapshot.env.get(name) {
-                None => Err(cx.snapshot.missing(&fact, field)),
-                Some(None) => Err(Error::unsatisfiable(
-                    field,
-                    format!("environment variable `{name}` referenced by $E:{name} is not set in the agent's environment"),
-                )),
-                Some(Some(v)) => {
-                    if v.is_empty() {
-                        d.warn(
-                            codes::ENV_EMPTY,
-                            format!("environment variable `{name}` referenced by $E:{name} is set but empty"),
-                            Some(field.to_string()),
-                        );
-                    }
-                    Ok((v.clone(), Source::fact(fact)))
+    if let EnvValue::AgentEnv(name) = value {
+        let fact = format!("env.{name}");
+        return match cx.snapshot.env.get(name) {
+            None => Err(cx.snapshot.missing(&fact, field)),
+            Some(None) => Err(Error::unsatisfiable(
+                field,
+                format!("environment variable `{name}` referenced by $E:{name} is not set in the agent's environment"),
+            )),
+            Some(Some(v)) => {
+                if v.is_empty() {
+                    d.warn(
+                        codes::ENV_EMPTY,
+                        format!("environment variable `{name}` referenced by $E:{name} is set but empty"),
+                        Some(field.to_string()),
+                    );
                 }
+                Ok((v.clone(), Source::fact(fact)))
             }
-        }
-        EnvValue::Secret(reference) => match cx.options.secrets.get(reference) {
+        };
+    }
+    if let EnvValue::Secret(reference) = value {
+        return match cx.options.secrets.get(reference) {
             Some(secret) => Ok((secret.clone(), Source::input(field))),
             None => Err(Error::unsatisfiable(
                 field,
                 format!("secret `{reference}` (from $S:{reference}) was not resolved by the agent (render option `secrets` has no such key)"),
             )),
-        },
-        EnvValue::Literal(text) => Ok((text.clone(), Source::input(field))),
+        };
     }
+    // A literal: its text as written.
+    Ok((value.to_string(), Source::input(field)))
 }
 
 #[cfg(test)]
