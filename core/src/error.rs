@@ -66,13 +66,7 @@ impl InputKind {
     }
 }
 
-/// A line and column in an input's text, both counted from 1 (columns in characters).
-/// Ordered by line, then column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct Position {
-    pub line: u32,
-    pub column: u32,
-}
+pub use crate::locate::Position;
 
 /// Where an error is: the input, the caller's name for it, the path inside it (empty for
 /// the input as a whole) and the position in its text when known.
@@ -316,7 +310,7 @@ impl Error {
                 at.file = Some(file.to_string());
             }
             if at.position.is_none() {
-                at.position = text.and_then(|t| crate::read::locate(t, &at.path));
+                at.position = text.and_then(|t| crate::locate::locate(t, &at.path));
             }
         }
         self

@@ -13,6 +13,7 @@ pub mod error;
 pub mod explain;
 pub mod gpu;
 pub mod image;
+pub mod locate;
 pub mod options;
 pub mod passes;
 pub mod read;

@@ -15,17 +15,19 @@
 //! in YAML.
 
 mod json;
-mod locate;
+mod value_error;
 mod words;
 mod yaml;
 
-pub use locate::locate;
+pub use crate::locate::locate;
+pub use value_error::ValueError;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use serde_path_to_error::Segment;
 
 use crate::error::{Error, FieldPath, InputKind, Position, Result};
+use crate::locate::path_at;
 use words::Said;
 
 /// How an input is written.
@@ -87,7 +89,7 @@ impl<'a> Source<'a> {
         let value = parsed.map_err(|e| {
             let path = match (e.path, e.position) {
                 (Some(path), _) => path,
-                (None, Some(p)) => locate::path_at(self.text, p),
+                (None, Some(p)) => path_at(self.text, p),
                 (None, None) => String::new(),
             };
             self.error(path, e.position, Said::Parse(e.message))
@@ -172,6 +174,3 @@ fn join_path<'s>(base: &str, segments: impl Iterator<Item = &'s Segment>) -> Str
     }
     path
 }
-
-#[cfg(test)]
-mod tests;

@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 
-use crate::service::ValueError;
+use super::ValueError;
 
 /// What an error says, and which kind it is.
 pub(super) enum Said {

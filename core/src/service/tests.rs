@@ -115,6 +115,21 @@ fn cap_add_is_an_alias_of_capabilities() {
 }
 
 #[test]
+fn aliases_parse_and_are_found_in_the_text() {
+    // crate::locate::KEY_ALIASES mirrors the serde aliases of the service types.
+    for (name, alias) in crate::locate::KEY_ALIASES {
+        let body = match *name {
+            "capabilities" => format!("{alias}: [NET_ADMIN]"),
+            _ => format!("{alias}: {{}}"),
+        };
+        let text = deployment(&body);
+        web(&text);
+        let at = crate::locate::locate(&text, &format!("services.web.{name}"));
+        assert_eq!(at.map(|p| p.line), Some(6), "{alias}");
+    }
+}
+
+#[test]
 fn host_network_folds_both_spellings() {
     assert!(web(&deployment("network_mode: host")).host_network());
     assert!(web(&deployment("host_network: true")).host_network());

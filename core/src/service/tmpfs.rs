@@ -24,26 +24,28 @@ pub fn tmpfs_options(size: Option<&ByteSize>, mode: Option<OctalMode>) -> Vec<St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Result;
-    use crate::passes::defaults::fixture::fixture;
-    use crate::passes::mounts;
+    use crate::service::{parse_service_file, ServiceFile, StorageSpec};
 
-    /// The options of the mounts at `/tmp` and `/t2` after the mounts pass over `items`.
-    fn tmp_options(items: &str) -> Result<Vec<Vec<String>>> {
-        let d = fixture(&format!("    storage:\n{items}")).run(mounts::apply)?;
-        Ok(d.mounts
+    /// The options of each tmpfs entry of a bare service with these `storage` items.
+    fn options(items: &str) -> Vec<Vec<String>> {
+        let text = format!("image: {{name: x}}\nstorage:\n{items}");
+        let Ok(ServiceFile::Bare(spec)) = parse_service_file("t.yaml", &text) else {
+            panic!("{text}");
+        };
+        spec.storage
             .iter()
-            .filter(|m| matches!(m.destination().to_str(), Some("/tmp" | "/t2")))
-            .map(|m| m.options().clone().unwrap_or_default())
-            .collect())
+            .filter_map(|s| match s {
+                StorageSpec::Tmpfs { size, mode, .. } => Some(tmpfs_options(size.as_ref(), *mode)),
+                _ => None,
+            })
+            .collect()
     }
 
     #[test]
-    fn seed_bug_12_tmpfs_mount_options_from_yaml() {
-        let got = tmp_options(
-            "      - { type: tmpfs, target: /tmp, mode: 1777 }\n      - { type: tmpfs, target: /t2, mode: 0o1777 }\n",
-        )
-        .unwrap();
+    fn seed_bug_12_tmpfs_mode_options_from_yaml() {
+        let got = options(
+            "  - { type: tmpfs, target: /tmp, mode: 1777 }\n  - { type: tmpfs, target: /t2, mode: 0o1777 }\n",
+        );
         assert_eq!(got, [["nosuid", "nodev", "mode=1777"]; 2]);
     }
 
@@ -53,7 +55,7 @@ mod tests {
         assert_eq!(one("1Gi"), ["nosuid", "nodev", "size=1g"]);
         assert_eq!(one("1000"), ["nosuid", "nodev", "size=1000"]);
         // Unquoted in YAML too.
-        let got = tmp_options("      - { type: tmpfs, target: /tmp, size: 16Mi }\n").unwrap();
+        let got = options("  - { type: tmpfs, target: /tmp, size: 16Mi }\n");
         assert_eq!(got, [["nosuid", "nodev", "size=16m"]]);
     }
 }

@@ -24,11 +24,6 @@ use super::schedule::*;
 use super::storage::StorageSpec;
 use super::values::{ByteSize, CpuQuota, EnvValue};
 
-/// Keys with a second spelling (`#[serde(alias)]` below): a field path uses the first, the
-/// file may use the second; finding a field's line in the file tries both.
-pub(crate) const KEY_ALIASES: &[(&str, &str)] =
-    &[("capabilities", "cap_add"), ("wasm", "wasm_http")];
-
 /// Top-level deployment file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -87,6 +82,7 @@ pub struct ServiceSpec {
     pub storage: Vec<StorageSpec>,
     #[serde(default)]
     pub port_mappings: Vec<PortMapping>,
+    /// `cap_add` is an alias (also listed in `crate::locate::KEY_ALIASES`).
     #[serde(default, alias = "cap_add")]
     pub capabilities: Vec<String>,
     #[serde(default)]
@@ -103,7 +99,7 @@ pub struct ServiceSpec {
     pub platform: Option<TargetPlatform>,
     #[serde(default)]
     pub service_type: ServiceType,
-    /// `wasm_http` is upstream's deprecated spelling.
+    /// `wasm_http` is upstream's deprecated spelling (also in `crate::locate::KEY_ALIASES`).
     #[serde(default, alias = "wasm_http")]
     pub wasm: Option<WasmConfig>,
     #[serde(default)]

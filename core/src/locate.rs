@@ -1,4 +1,5 @@
-//! Where a field path is in an input's text, and which path a position is in.
+//! Where a field path is in an input's text, and which path a position is in. A leaf module
+//! (it imports no other module of the core), so errors and the reader can both use it.
 //!
 //! A schema error is found on the parsed value, which has no positions; the text is walked
 //! again (only when there is an error) with the YAML event parser, which reads JSON too, and
@@ -6,10 +7,21 @@
 //! (`net.core.somaxconn` under `sysctls`) is matched whole, the longest key first; a key
 //! written in its alias spelling (`cap_add` for `capabilities`) is found too.
 
+use serde::Serialize;
 use serde_saphyr::granit_parser::{Event, Parser, Span};
 
-use crate::error::Position;
-use crate::service::KEY_ALIASES;
+/// A line and column in an input's text, both counted from 1 (columns in characters).
+/// Ordered by line, then column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Service keys with a second spelling (the `#[serde(alias)]`es of `service/types.rs`; a test
+/// there checks this table): a field path uses the first, the file may use the second.
+pub(crate) const KEY_ALIASES: &[(&str, &str)] =
+    &[("capabilities", "cap_add"), ("wasm", "wasm_http")];
 
 /// A node of the text's first document, with the position it starts at.
 enum Node {
@@ -82,7 +94,7 @@ fn follow(node: &Node, rest: &str, found: Option<Position>) -> Option<Position> 
 
 /// The path of the last node that starts at or before `position`: the key, value or item
 /// an error at that position is about. Empty when it is before the first key.
-pub(super) fn path_at(text: &str, position: Position) -> String {
+pub(crate) fn path_at(text: &str, position: Position) -> String {
     let Some((_, root)) = tree(text) else {
         return String::new();
     };

@@ -1,13 +1,13 @@
-//! The reader over every input kind: duplicate keys, positions of schema errors, nearest
-//! keys, escaped control characters, and no library wording in any message.
+//! The one reader over every input kind (core/src/read): duplicate keys, positions of schema
+//! errors, nearest keys, escaped control characters, and no library wording in any message.
 
-use super::*;
-use crate::cdi::parse_spec;
-use crate::error::ErrorCode;
-use crate::image::ImageConfig;
-use crate::request::render_request_json;
-use crate::service::parse_service_file;
-use crate::snapshot::Snapshot;
+use ocigen_core::cdi::parse_spec;
+use ocigen_core::read::{Source, Syntax};
+use ocigen_core::{
+    parse_service_file, render_request_json, Error, ErrorCode, ImageConfig, InputKind, Position,
+    RenderRequest, Snapshot,
+};
+use serde_json::Value;
 
 /// Words of our libraries that must never reach a user.
 const INTERNAL: &[&str] = &[
@@ -266,7 +266,7 @@ fn every_input_names_its_kind() {
     let e = ImageConfig::from_json("i", "[]").unwrap_err();
     assert_eq!(e.at().map(|a| a.input), Some(InputKind::ImageConfig));
     let e = Source::new(InputKind::Request, "request", "[]", Syntax::Json)
-        .read::<crate::request::RenderRequest>()
+        .read::<RenderRequest>()
         .unwrap_err();
     assert_eq!(e.at().map(|a| a.input), Some(InputKind::Request));
 }
