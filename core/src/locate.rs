@@ -114,11 +114,11 @@ fn visit(node: &Node, path: &str, position: Position, best: &mut String) -> bool
     match node {
         Node::Map(entries) => {
             for (key, at, value) in entries {
-                let key = key.as_deref().unwrap_or("?");
-                let sub = if path.is_empty() {
-                    key.to_string()
-                } else {
-                    format!("{path}.{key}")
+                // A complex key (a list or map as key) has no name: its parent's path.
+                let sub = match key.as_deref() {
+                    None => path.to_string(),
+                    Some(key) if path.is_empty() => key.to_string(),
+                    Some(key) => format!("{path}.{key}"),
                 };
                 if !child(*at, sub, value, best) {
                     return false;

@@ -18,8 +18,11 @@ pub(super) fn value(text: &str) -> Result<Value, SyntaxError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let read = serde_path_to_error::deserialize(&mut de)
         .map_err(|e| {
-            let path = join_path("", e.path().iter());
-            syntax_error(e.into_inner(), Some(path))
+            // The path is exact for our duplicate-key error; a syntax error's path ends in an
+            // unknown segment, and is found from its position instead.
+            let ours = e.inner().classify() == serde_json::error::Category::Data;
+            let path = ours.then(|| join_path("", e.path().iter()));
+            syntax_error(e.into_inner(), path)
         })
         .map(|Strict(v)| v)?;
     de.end().map_err(|e| syntax_error(e, None))?;
@@ -175,5 +178,7 @@ mod tests {
         );
         assert!(!e.message.contains(" at line "), "{}", e.message);
         assert!(value("{} x").is_err());
+        let e = value("{\"a\": {").unwrap_err();
+        assert_eq!(e.path, None, "found from the position, not `a.?`");
     }
 }

@@ -169,7 +169,8 @@ fn join_path<'s>(base: &str, segments: impl Iterator<Item = &'s Segment>) -> Str
             Segment::Seq { index } => path.push_str(&format!("[{index}]")),
             Segment::Map { key } => path = join(&path, key),
             Segment::Enum { variant } => path = join(&path, variant),
-            Segment::Unknown => path = join(&path, "?"),
+            // A segment serde could not name (rare): the path stops at its parent.
+            Segment::Unknown => break,
         }
     }
     path
