@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::options::RenderOptions;
-use crate::service::{Service, StorageSpec};
+use crate::service::{EnvValue, Service, StorageSpec};
 
 /// Facts to gather before rendering.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,11 +96,6 @@ impl Requirements {
     }
 }
 
-/// Prefix of an env value read from the agent's environment (only at the very start, seed §3).
-const AGENT_ENV_PREFIX: &str = "$E:";
-/// Prefix of an env value that is a secret reference.
-const SECRET_PREFIX: &str = "$S:";
-
 /// What `service` rendered with `options` needs from the host.
 pub fn requirements(service: &Service, options: &RenderOptions) -> Requirements {
     let spec = &service.spec;
@@ -120,10 +115,14 @@ pub fn requirements(service: &Service, options: &RenderOptions) -> Requirements 
             _ => None,
         }));
     for value in spec.env.values() {
-        if let Some(name) = value.strip_prefix(AGENT_ENV_PREFIX) {
-            req.env_names.insert(name.to_string());
-        } else if let Some(reference) = value.strip_prefix(SECRET_PREFIX) {
-            req.secret_refs.insert(reference.to_string());
+        match value {
+            EnvValue::AgentEnv(name) => {
+                req.env_names.insert(name.clone());
+            }
+            EnvValue::Secret(reference) => {
+                req.secret_refs.insert(reference.clone());
+            }
+            EnvValue::Literal(_) => {}
         }
     }
     req

@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldPath, InputKind, Result};
+use crate::read::{Source, Syntax};
 
 /// Version of the snapshot format this core reads and writes.
 pub const SNAPSHOT_VERSION: u32 = 1;
@@ -253,30 +254,20 @@ pub enum PathKind {
 impl Snapshot {
     /// Parse snapshot JSON. `file` names the input in errors.
     pub fn from_json(file: &str, text: &str) -> Result<Snapshot> {
-        // Text -> Value -> typed, like every other input: one monomorphised copy of each
-        // type's Deserialize (over `Value`) instead of a second one over serde_json's reader,
-        // which roughly doubles that code in the wasm module.
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Parse {
-            file: file.to_string(),
-            field: "(top level)".into(),
-            message: e.to_string(),
-        })?;
-        let snap: Snapshot = serde_path_to_error::deserialize(value).map_err(|e| Error::Parse {
-            file: file.to_string(),
-            field: display_path(&e.path().to_string()),
-            message: e.inner().to_string(),
-        })?;
-        if snap.snapshot_version != SNAPSHOT_VERSION {
-            return Err(Error::Parse {
-                file: file.to_string(),
-                field: "snapshot_version".into(),
-                message: format!(
-                    "this ocigen reads snapshot version {SNAPSHOT_VERSION}, got {}; re-record it with this ocigen's `ocigen probe`",
-                    snap.snapshot_version
+        let source = Source::new(InputKind::Snapshot, file, text, Syntax::Json);
+        let value = source.value()?;
+        // The version first: a snapshot of another version fails on its shape, and the shape
+        // error would hide the one thing to do (re-probe).
+        let version = value.get("snapshot_version");
+        if let Some(v) = version.filter(|v| v.as_u64() != Some(u64::from(SNAPSHOT_VERSION))) {
+            return Err(source.error_at(
+                "snapshot_version",
+                format!(
+                    "this ocigen reads snapshot version {SNAPSHOT_VERSION}, got {v}; re-record it with this ocigen's `ocigen probe`"
                 ),
-            });
+            ));
         }
-        Ok(snap)
+        source.typed(value, "")
     }
 
     /// Canonical JSON (sorted keys, two-space indent, trailing newline).
@@ -313,7 +304,7 @@ impl Snapshot {
             None => "does not contain".to_string(),
         };
         Error::MissingFact {
-            field: field.to_string(),
+            at: FieldPath::from(field),
             fact: fact.to_string(),
             why,
         }
@@ -323,14 +314,5 @@ impl Snapshot {
     pub fn json_schema() -> String {
         let schema = schemars::schema_for!(Snapshot);
         crate::canonical::to_canonical_json(&schema)
-    }
-}
-
-/// serde_path_to_error prints `.` for the root; we print `(top level)`.
-pub(crate) fn display_path(p: &str) -> String {
-    if p == "." || p.is_empty() {
-        "(top level)".to_string()
-    } else {
-        p.to_string()
     }
 }
