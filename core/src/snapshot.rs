@@ -15,14 +15,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// Version of the snapshot format this core reads and writes.
-pub const SNAPSHOT_VERSION: u32 = 1;
+/// Version of the snapshot format this core writes. Version 2 added [`Snapshot::lsm`] and
+/// [`Snapshot::process_rlimits`].
+pub const SNAPSHOT_VERSION: u32 = 2;
+
+/// The oldest version this core still reads. A version 1 snapshot lacks the facts added
+/// since; a render that needs one of them fails naming it, any other render works.
+pub const OLDEST_SNAPSHOT_VERSION: u32 = 1;
 
 /// All host facts, as data.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
-    /// Format version; must equal [`SNAPSHOT_VERSION`].
+    /// Format version: [`OLDEST_SNAPSHOT_VERSION`] to [`SNAPSHOT_VERSION`].
     pub snapshot_version: u32,
     /// Free text: which host this was recorded on and how (not used by renders).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,6 +67,14 @@ pub struct Snapshot {
     /// Agent environment values referenced by `$E:NAME`; `null` = unset.
     #[serde(default)]
     pub env: BTreeMap<String, Option<String>>,
+    /// Which Linux security modules the host runs (since version 2): whether a render may
+    /// write an AppArmor profile or SELinux labels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lsm: Option<LsmFacts>,
+    /// The agent's own resource limits (since version 2): Podman clamps its defaults to them
+    /// when it cannot raise limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_rlimits: Option<ProcessRlimits>,
     /// Facts the probe tried and could not read: fact name -> reason.
     /// Fact names are the same as in [`Error::MissingFact`] (`devices./dev/nvidia0`, `subuid`...).
     #[serde(default)]
@@ -75,6 +88,36 @@ pub struct KernelFacts {
     pub release: String,
     /// `uname -m` (x86_64, aarch64...)
     pub arch: String,
+}
+
+/// The Linux security modules a runtime could use on this host.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LsmFacts {
+    /// AppArmor is enabled (`/sys/kernel/security/lsm` lists it, or
+    /// `/sys/module/apparmor/parameters/enabled` is `Y`).
+    pub apparmor: bool,
+    /// SELinux is enabled (`/sys/kernel/security/lsm` lists it, or selinuxfs is mounted at
+    /// `/sys/fs/selinux`).
+    pub selinux: bool,
+}
+
+/// One resource limit: soft and hard, `null` for unlimited.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RlimitFact {
+    pub soft: Option<u64>,
+    pub hard: Option<u64>,
+}
+
+/// The agent's limits from `/proc/self/limits`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessRlimits {
+    /// `Max open files`.
+    pub nofile: RlimitFact,
+    /// `Max processes`.
+    pub nproc: RlimitFact,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -266,12 +309,12 @@ impl Snapshot {
             field: display_path(&e.path().to_string()),
             message: e.inner().to_string(),
         })?;
-        if snap.snapshot_version != SNAPSHOT_VERSION {
+        if !(OLDEST_SNAPSHOT_VERSION..=SNAPSHOT_VERSION).contains(&snap.snapshot_version) {
             return Err(Error::Parse {
                 file: file.to_string(),
                 field: "snapshot_version".into(),
                 message: format!(
-                    "this ocigen reads snapshot version {SNAPSHOT_VERSION}, got {}; re-record it with this ocigen's `ocigen probe`",
+                    "this ocigen reads snapshot versions {OLDEST_SNAPSHOT_VERSION} to {SNAPSHOT_VERSION}, got {}; re-record it with this ocigen's `ocigen probe`",
                     snap.snapshot_version
                 ),
             });
@@ -308,8 +351,16 @@ impl Snapshot {
 
     /// Build the error for a fact this snapshot lacks, with the probe's reason if it recorded one.
     pub fn missing(&self, fact: &str, field: &str) -> Error {
+        let top = fact.split('.').next().unwrap_or(fact);
         let why = match self.unreadable.get(fact) {
             Some(reason) => format!("recorded as unreadable: {reason}"),
+            // Say why an old snapshot lacks it, so re-probing is the obvious fix.
+            None if self.snapshot_version < 2 && matches!(top, "lsm" | "process_rlimits") => {
+                format!(
+                    "does not contain (snapshot version {} predates it)",
+                    self.snapshot_version
+                )
+            }
             None => "does not contain".to_string(),
         };
         Error::MissingFact {
@@ -332,5 +383,56 @@ pub(crate) fn display_path(p: &str) -> String {
         "(top level)".to_string()
     } else {
         p.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_version(v: u32) -> String {
+        let mut snap = Snapshot {
+            snapshot_version: v,
+            ..Snapshot::default()
+        };
+        if v >= 2 {
+            snap.lsm = Some(LsmFacts::default());
+        }
+        snap.to_json()
+    }
+
+    #[test]
+    fn reads_version_1_and_2_and_refuses_others() {
+        assert_eq!(
+            Snapshot::from_json("s", &with_version(1)).unwrap().lsm,
+            None
+        );
+        assert!(Snapshot::from_json("s", &with_version(2))
+            .unwrap()
+            .lsm
+            .is_some());
+        for v in [0, 3] {
+            let err = Snapshot::from_json("s", &with_version(v)).unwrap_err();
+            assert_eq!(err.field(), Some("snapshot_version"));
+            assert!(err.to_string().contains("versions 1 to 2"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_fact_newer_than_the_snapshot_says_so() {
+        let old = Snapshot {
+            snapshot_version: 1,
+            ..Snapshot::default()
+        };
+        let msg = old
+            .missing("lsm", "services.web.security_opt[0]")
+            .to_string();
+        assert!(msg.contains("snapshot version 1 predates it"), "{msg}");
+        assert!(msg.contains("ocigen probe --for"), "{msg}");
+        let new = Snapshot {
+            snapshot_version: 2,
+            ..Snapshot::default()
+        };
+        assert!(!new.missing("lsm", "x").to_string().contains("predates"));
     }
 }
