@@ -59,7 +59,7 @@ pub fn assemble(d: &State) -> Result<Spec> {
                 .build()
         })
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    let process = ProcessBuilder::default()
+    let mut process = ProcessBuilder::default()
         .terminal(p.terminal)
         .user(user.build()?)
         .args(p.args.clone())
@@ -67,8 +67,14 @@ pub fn assemble(d: &State) -> Result<Spec> {
         .cwd(p.cwd.clone())
         .capabilities(capabilities)
         .rlimits(rlimits)
-        .no_new_privileges(p.no_new_privileges)
-        .build()?;
+        .no_new_privileges(p.no_new_privileges);
+    if let Some(profile) = &d.apparmor_profile {
+        process = process.apparmor_profile(profile.clone());
+    }
+    if let Some(label) = &d.selinux_label {
+        process = process.selinux_label(label.clone());
+    }
+    let process = process.build()?;
 
     let namespaces = d
         .namespaces
@@ -118,6 +124,12 @@ pub fn assemble(d: &State) -> Result<Spec> {
         linux = linux
             .uid_mappings(d.uid_mappings.clone())
             .gid_mappings(d.gid_mappings.clone());
+    }
+    if let Some(seccomp) = &d.seccomp {
+        linux = linux.seccomp(seccomp.clone());
+    }
+    if let Some(label) = &d.mount_label {
+        linux = linux.mount_label(label.clone());
     }
     if let Some(m) = &d.masked_paths {
         linux = linux.masked_paths(m.clone());
