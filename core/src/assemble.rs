@@ -66,15 +66,21 @@ pub fn assemble(d: &State) -> Result<Spec> {
         .env(p.env.to_strings())
         .cwd(p.cwd.clone())
         .capabilities(capabilities)
-        .rlimits(rlimits)
         .no_new_privileges(p.no_new_privileges);
+    // None at all (containerd's preset) leaves the field out, so the runtime's own limits
+    // apply; oci-spec's default would otherwise add RLIMIT_NOFILE 1024.
+    let no_rlimits = rlimits.is_empty();
+    process = process.rlimits(rlimits);
     if let Some(profile) = &d.apparmor_profile {
         process = process.apparmor_profile(profile.clone());
     }
     if let Some(label) = &d.selinux_label {
         process = process.selinux_label(label.clone());
     }
-    let process = process.build()?;
+    let mut process = process.build()?;
+    if no_rlimits {
+        process.set_rlimits(None);
+    }
 
     let namespaces = d
         .namespaces
