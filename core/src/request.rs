@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::image::{Image, ImageConfig};
 use crate::inputs::Inputs;
 use crate::options::RenderOptions;
+use crate::preset::Preset;
 use crate::render::render;
 use crate::service::parse_service_file;
 use crate::snapshot::Snapshot;
@@ -38,6 +39,9 @@ pub struct RenderRequest {
     /// The image's /etc/group text.
     #[serde(default)]
     pub group: Option<String>,
+    /// Overrides `options.preset`, so a caller can pick a preset without writing the options.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<Preset>,
 }
 
 fn default_file() -> String {
@@ -133,10 +137,13 @@ impl RenderRequest {
         let file = parse_service_file(&r.service_file, &r.service_text)?;
         let service = file.service(r.service.as_deref())?;
         let snapshot = Snapshot::from_json("snapshot", &r.snapshot_json)?;
-        let options = r
+        let mut options = r
             .options
             .clone()
             .unwrap_or_else(|| RenderOptions::new(service.name.clone(), 0));
+        if let Some(preset) = r.preset {
+            options.preset = preset;
+        }
         let image = match (&r.image_config, &r.passwd, &r.group) {
             (None, None, None) => None,
             (config, passwd, group) => Some(Image {

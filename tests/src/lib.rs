@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use ocigen_core::{parse_service_file, Preset, RenderOptions, RenderRequest};
+use ocigen_core::{Preset, RenderOptions, RenderRequest};
 
 /// Repository root (the workspace).
 pub fn repo_root() -> PathBuf {
@@ -144,6 +144,7 @@ pub fn request(service: &ServiceFixture, snapshot: &SnapshotFixture) -> RenderRe
         image_config: service.image_config.clone(),
         passwd: service.passwd.clone(),
         group: service.group.clone(),
+        preset: None,
     }
 }
 
@@ -197,24 +198,16 @@ pub fn preset_matrix() -> Vec<(Preset, ServiceFixture, SnapshotFixture)> {
     out
 }
 
-/// [`request`] with `preset` in its options (the fixture's options, or the defaults for its
-/// one service).
+/// [`request`] under `preset` (the request's preset field, which overrides the options').
 pub fn preset_request(
     preset: Preset,
     service: &ServiceFixture,
     snapshot: &SnapshotFixture,
 ) -> RenderRequest {
-    let mut req = request(service, snapshot);
-    let mut options = req.options.take().unwrap_or_else(|| {
-        let name = parse_service_file(&service.file_name, &service.text)
-            .and_then(|f| f.service(None))
-            .map(|s| s.name)
-            .unwrap_or_else(|e| panic!("{}: {e}", service.file_name));
-        RenderOptions::new(name, 0)
-    });
-    options.preset = preset;
-    req.options = Some(options);
-    req
+    RenderRequest {
+        preset: Some(preset),
+        ..request(service, snapshot)
+    }
 }
 
 /// Where the golden envelope of a preset render lives.
