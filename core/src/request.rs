@@ -8,6 +8,7 @@ use crate::error::{escape_controls, Error, InputKind};
 use crate::image::{Image, ImageConfig};
 use crate::inputs::Inputs;
 use crate::options::RenderOptions;
+use crate::preset::Preset;
 use crate::read::{Source, Syntax};
 use crate::render::render;
 use crate::service::parse_service_file;
@@ -39,6 +40,9 @@ pub struct RenderRequest {
     /// The image's /etc/group text.
     #[serde(default)]
     pub group: Option<String>,
+    /// Overrides `options.preset`, so a caller can pick a preset without writing the options.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<Preset>,
 }
 
 /// The names the request's other texts have in errors.
@@ -140,10 +144,13 @@ impl RenderRequest {
             .service(r.service.as_deref())
             .map_err(|e| self.name_inputs(e))?;
         let snapshot = Snapshot::from_json(SNAPSHOT_FILE, &r.snapshot_json)?;
-        let options = r
+        let mut options = r
             .options
             .clone()
             .unwrap_or_else(|| RenderOptions::for_service(service.name.clone()));
+        if let Some(preset) = r.preset {
+            options.preset = preset;
+        }
         let image = match (&r.image_config, &r.passwd, &r.group) {
             (None, None, None) => None,
             (config, passwd, group) => Some(Image {

@@ -16,14 +16,19 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, FieldPath, InputKind, Result};
 use crate::read::{Source, Syntax};
 
-/// Version of the snapshot format this core reads and writes.
-pub const SNAPSHOT_VERSION: u32 = 1;
+/// Version of the snapshot format this core writes. Version 2 added [`Snapshot::lsm`] and
+/// [`Snapshot::process_rlimits`].
+pub const SNAPSHOT_VERSION: u32 = 2;
+
+/// The oldest version this core still reads. A version 1 snapshot lacks the facts added
+/// since; a render that needs one of them fails naming it, any other render works.
+pub const OLDEST_SNAPSHOT_VERSION: u32 = 1;
 
 /// All host facts, as data.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
-    /// Format version; must equal [`SNAPSHOT_VERSION`].
+    /// Format version: [`OLDEST_SNAPSHOT_VERSION`] to [`SNAPSHOT_VERSION`].
     pub snapshot_version: u32,
     /// Free text: which host this was recorded on and how (not used by renders).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -63,6 +68,14 @@ pub struct Snapshot {
     /// Agent environment values referenced by `$E:NAME`; `null` = unset.
     #[serde(default)]
     pub env: BTreeMap<String, Option<String>>,
+    /// Which Linux security modules the host runs (since version 2): whether a render may
+    /// write an AppArmor profile or SELinux labels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lsm: Option<LsmFacts>,
+    /// The agent's own resource limits (since version 2): Podman clamps its defaults to them
+    /// when it cannot raise limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_rlimits: Option<ProcessRlimits>,
     /// Facts the probe tried and could not read: fact name -> reason.
     /// Fact names are the same as in [`Error::MissingFact`] (`devices./dev/nvidia0`, `subuid`...).
     #[serde(default)]
@@ -76,6 +89,36 @@ pub struct KernelFacts {
     pub release: String,
     /// `uname -m` (x86_64, aarch64...)
     pub arch: String,
+}
+
+/// The Linux security modules a runtime could use on this host.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LsmFacts {
+    /// AppArmor is enabled (`/sys/kernel/security/lsm` lists it, or
+    /// `/sys/module/apparmor/parameters/enabled` is `Y`).
+    pub apparmor: bool,
+    /// SELinux is enabled (`/sys/kernel/security/lsm` lists it, or selinuxfs is mounted at
+    /// `/sys/fs/selinux`).
+    pub selinux: bool,
+}
+
+/// One resource limit: soft and hard, `null` for unlimited.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RlimitFact {
+    pub soft: Option<u64>,
+    pub hard: Option<u64>,
+}
+
+/// The agent's limits from `/proc/self/limits`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessRlimits {
+    /// `Max open files`.
+    pub nofile: RlimitFact,
+    /// `Max processes`.
+    pub nproc: RlimitFact,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -259,11 +302,16 @@ impl Snapshot {
         // The version first: a snapshot of another version fails on its shape, and the shape
         // error would hide the one thing to do (re-probe).
         let version = value.get("snapshot_version");
-        if let Some(v) = version.filter(|v| v.as_u64() != Some(u64::from(SNAPSHOT_VERSION))) {
+        let readable = |v: &serde_json::Value| {
+            v.as_u64().is_some_and(|n| {
+                (u64::from(OLDEST_SNAPSHOT_VERSION)..=u64::from(SNAPSHOT_VERSION)).contains(&n)
+            })
+        };
+        if let Some(v) = version.filter(|v| !readable(v)) {
             return Err(source.error_at(
                 "snapshot_version",
                 format!(
-                    "this ocigen reads snapshot version {SNAPSHOT_VERSION}, got {v}; re-record it with this ocigen's `ocigen probe`"
+                    "this ocigen reads snapshot versions {OLDEST_SNAPSHOT_VERSION} to {SNAPSHOT_VERSION}, got {v}; re-record it with this ocigen's `ocigen probe`"
                 ),
             ));
         }
@@ -299,8 +347,16 @@ impl Snapshot {
 
     /// Build the error for a fact this snapshot lacks, with the probe's reason if it recorded one.
     pub fn missing(&self, fact: &str, field: &str) -> Error {
+        let top = fact.split('.').next().unwrap_or(fact);
         let why = match self.unreadable.get(fact) {
             Some(reason) => format!("recorded as unreadable: {reason}"),
+            // Say why an old snapshot lacks it, so re-probing is the obvious fix.
+            None if self.snapshot_version < 2 && matches!(top, "lsm" | "process_rlimits") => {
+                format!(
+                    "does not contain (snapshot version {} predates it)",
+                    self.snapshot_version
+                )
+            }
             None => "does not contain".to_string(),
         };
         Error::MissingFact {
@@ -314,5 +370,56 @@ impl Snapshot {
     pub fn json_schema() -> String {
         let schema = schemars::schema_for!(Snapshot);
         crate::canonical::to_canonical_json(&schema)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_version(v: u32) -> String {
+        let mut snap = Snapshot {
+            snapshot_version: v,
+            ..Snapshot::default()
+        };
+        if v >= 2 {
+            snap.lsm = Some(LsmFacts::default());
+        }
+        snap.to_json()
+    }
+
+    #[test]
+    fn reads_version_1_and_2_and_refuses_others() {
+        assert_eq!(
+            Snapshot::from_json("s", &with_version(1)).unwrap().lsm,
+            None
+        );
+        assert!(Snapshot::from_json("s", &with_version(2))
+            .unwrap()
+            .lsm
+            .is_some());
+        for v in [0, 3] {
+            let err = Snapshot::from_json("s", &with_version(v)).unwrap_err();
+            assert_eq!(err.field(), Some("snapshot_version"));
+            assert!(err.to_string().contains("versions 1 to 2"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_fact_newer_than_the_snapshot_says_so() {
+        let old = Snapshot {
+            snapshot_version: 1,
+            ..Snapshot::default()
+        };
+        let msg = old
+            .missing("lsm", "services.web.security_opt[0]")
+            .to_string();
+        assert!(msg.contains("snapshot version 1 predates it"), "{msg}");
+        assert!(msg.contains("ocigen probe --for"), "{msg}");
+        let new = Snapshot {
+            snapshot_version: 2,
+            ..Snapshot::default()
+        };
+        assert!(!new.missing("lsm", "x").to_string().contains("predates"));
     }
 }

@@ -15,6 +15,9 @@
 //! | `env` | `process.env` |
 //! | `capabilities` | `process.capabilities` |
 //! | `no_new_privileges` | `process.noNewPrivileges` |
+//! | `seccomp` | `linux.seccomp` |
+//! | `apparmor` | `process.apparmorProfile` |
+//! | `selinux` | `process.selinuxLabel`, `linux.mountLabel` |
 //! | `mounts` | `mounts`, and the resolv.conf bundle file |
 //! | `namespaces` | `linux.namespaces`, `linux.uidMappings`, `linux.gidMappings` |
 //! | `resources` | `linux.resources.cpu`, `.memory`, `.pids` |
@@ -23,6 +26,7 @@
 //! | `paths` | `linux.maskedPaths`, `linux.readonlyPaths`, `linux.rootfsPropagation` |
 //! | `cgroups` | `linux.cgroupsPath` |
 
+pub mod apparmor;
 pub mod capabilities;
 pub mod cgroups;
 pub mod devices;
@@ -40,6 +44,8 @@ pub mod process;
 pub mod resources;
 pub mod rlimits;
 pub mod root;
+pub mod seccomp;
+pub mod selinux;
 pub mod unapplied;
 pub mod user;
 
@@ -51,7 +57,8 @@ use crate::inputs::Context;
 pub type PassFn = fn(&Context<'_>, &mut Draft) -> Result<()>;
 
 /// The passes, in the order they run. GPU resolution comes early because user, env, mounts,
-/// devices and hooks apply what it decided.
+/// devices and hooks apply what it decided; seccomp follows capabilities, whose set decides
+/// which of the profile's conditional rules apply.
 pub const PASSES: &[(&str, PassFn)] = &[
     ("root", root::apply),
     ("gpu", gpu::apply),
@@ -63,6 +70,9 @@ pub const PASSES: &[(&str, PassFn)] = &[
     ("env", env::apply),
     ("capabilities", capabilities::apply),
     ("no_new_privileges", no_new_privileges::apply),
+    ("seccomp", seccomp::apply),
+    ("apparmor", apparmor::apply),
+    ("selinux", selinux::apply),
     ("mounts", mounts::apply),
     ("namespaces", namespaces::apply),
     ("resources", resources::apply),

@@ -7,7 +7,8 @@
 //! - memory: the [`crate::service::ByteSize`] read from the file (overflow-checked, seed §6
 //!   bug 11, above zero and within the spec's `i64`).
 //! - pids: a positive limit, or `-1` for "no limit" (OCI). `0` is rejected: runtimes disagree
-//!   on whether it means unlimited.
+//!   on whether it means unlimited. Without one, the preset's: Podman sets 2048 (rootful),
+//!   Docker and containerd none.
 
 use crate::draft::Draft;
 use crate::error::{Error, Result};
@@ -41,6 +42,9 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
             ));
         }
         d.set_pids_limit(limit, Source::input(field));
+    } else if let Some(limit) = cx.options.preset.pids_limit(cx.host.rootless()) {
+        let preset = cx.options.preset;
+        d.set_pids_limit(limit, Source::default(preset.default_name("pids_limit")));
     }
     Ok(())
 }
@@ -110,6 +114,19 @@ mod tests {
         }
         let d = memory("9223372036854775807").draft(apply).unwrap();
         assert_eq!(d.resources.memory_limit, Some(i64::MAX));
+    }
+
+    #[test]
+    fn podman_preset_limits_pids_when_rootful() {
+        let pids = |body: &str, euid: u32| {
+            let mut f = web(body);
+            f.options.preset = crate::preset::Preset::Podman;
+            f.snapshot.user.euid = euid;
+            f.draft(apply).unwrap().resources.pids_limit
+        };
+        assert_eq!(pids("", 0), Some(2048));
+        assert_eq!(pids("", 1000), None);
+        assert_eq!(pids("resources: {pids_limit: 10}", 0), Some(10));
     }
 
     #[test]

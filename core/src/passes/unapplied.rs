@@ -33,11 +33,6 @@ fn keys(s: &ServiceSpec) -> Vec<(&'static str, bool, &'static str)> {
             "/etc/hosts is the agent's to write",
         ),
         (
-            "security_opt",
-            !s.security_opt.is_empty(),
-            "no seccomp, AppArmor or SELinux setting is made",
-        ),
-        (
             "pid_mode",
             s.pid_mode.is_some(),
             "the container gets its own PID namespace",
@@ -172,7 +167,7 @@ mod tests {
         // A service setting every listed key: one note each, so the table misses none.
         let got = noted(concat!(
             "    sysctls: { a: b }\n    tty: true\n    stdin_open: true\n",
-            "    extra_hosts: [\"db:10.0.0.1\"]\n    security_opt: [no-new-privileges]\n",
+            "    extra_hosts: [\"db:10.0.0.1\"]\n",
             "    pid_mode: host\n    ipc_mode: host\n    userns_mode: host\n",
             "    extra_groups: [video]\n    labels: { a: b }\n    stop_signal: SIGINT\n",
             "    stop_grace_period: 10s\n    init_container: true\n",

@@ -1,6 +1,7 @@
 //! The commands behind `ocigen`. Every error becomes a [`CliError`] whose message names the
 //! file and field and says what to do.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::Path;
 
@@ -154,7 +155,36 @@ fn options_for(service: &Service, i: &RenderInputs) -> RenderOptions {
     if i.strict_cdi {
         o.cdi_mode = CdiMode::Strict;
     }
+    o.preset = i.preset.into();
     o
+}
+
+/// The text of each seccomp profile file the service names, keyed as written in its
+/// `security_opt`. A relative path is relative to the service file's directory (the current
+/// one for stdin), as a path written in a file is; each file is read like any other input.
+fn read_seccomp_profiles(
+    service_file: &str,
+    files: &BTreeSet<String>,
+) -> Result<BTreeMap<String, String>, CliError> {
+    let base = match service_file {
+        "-" => Path::new("."),
+        f => Path::new(f).parent().unwrap_or(Path::new(".")),
+    };
+    files
+        .iter()
+        .map(|written| {
+            let path = base.join(written);
+            let shown = path.to_string_lossy();
+            let text = read_input(&shown).map_err(|e| {
+                CliError::input(format!(
+                    "{}: security_opt seccomp={written}: {}",
+                    display_name(service_file),
+                    e.message
+                ))
+            })?;
+            Ok((written.clone(), text))
+        })
+        .collect()
 }
 
 fn load_image(i: &RenderInputs) -> Result<Option<Image>, CliError> {
@@ -185,6 +215,7 @@ fn do_render(
     let mut options = options_for(service, i);
     adjust(&mut options);
     let req = core_requirements(service, &options);
+    options.seccomp_profiles = read_seccomp_profiles(&i.service_file, &req.seccomp_profiles)?;
     let host = HostRoot::live();
     let snapshot = match &i.probe {
         Some(s) => Snapshot::from_json(display_name(s), &read_input(s)?)
