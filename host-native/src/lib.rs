@@ -10,6 +10,8 @@ pub mod capnames;
 pub mod cgroup_leaf;
 pub mod cli;
 pub mod error;
+pub mod input;
+pub mod oci_schema;
 pub mod probe;
 pub mod secrets;
 

@@ -2,16 +2,16 @@
 //! file and field and says what to do.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ocigen_core::error::escape_controls;
 use ocigen_core::read::{locate, Source, Syntax};
 use ocigen_core::{
     canonical::to_canonical_json, parse_service_file, render as core_render,
-    requirements as core_requirements, validate::validate_config, CdiMode, DiagnosticCode,
-    ErrorCode, Image, ImageConfig, InputKind, Inputs, RenderOptions, Rendered, Requirements,
-    Service, ServiceFile, Severity, Snapshot,
+    requirements as core_requirements, CdiMode, DiagnosticCode, ErrorCode, Image, ImageConfig,
+    InputKind, Inputs, RenderOptions, Rendered, Requirements, Service, ServiceFile, Severity,
+    Snapshot,
 };
 
 use super::{
@@ -20,18 +20,46 @@ use super::{
 };
 use crate::bundle;
 use crate::error::HostError;
+use crate::input::{read_file_limited, read_stdin_limited, DEFAULT_MAX_INPUT_SIZE};
+use crate::oci_schema::{validate_full, validate_full_for};
 use crate::probe::{probe as host_probe, HostRoot};
-use crate::secrets::{resolve_secrets, EnvFileSecrets};
+use crate::secrets::{refuse_secret_sources, resolve_secrets, EnvFileSecrets};
 
-/// Read a named input file; `-` is stdin.
+/// `--max-input-size`, for every input this process reads. A process-wide setting rather than
+/// a parameter, so every reader (including ones other commands add) honours the one flag.
+static MAX_INPUT_SIZE: AtomicU64 = AtomicU64::new(DEFAULT_MAX_INPUT_SIZE);
+
+pub(super) fn set_max_input_size(bytes: u64) {
+    MAX_INPUT_SIZE.store(bytes, Ordering::Relaxed);
+}
+
+fn max_input_size() -> u64 {
+    MAX_INPUT_SIZE.load(Ordering::Relaxed)
+}
+
+/// Read a named input file, at most `--max-input-size` bytes; `-` is stdin.
 fn read_input(name: &str) -> Result<String, CliError> {
+    let limit = max_input_size();
     let result = if name == "-" {
-        let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).map(|_| s)
+        read_stdin_limited(limit)
     } else {
-        std::fs::read_to_string(name)
+        read_file_limited(Path::new(name), limit)
     };
-    result.map_err(|e| CliError::input(format!("cannot read {}: {e}", display_name(name))))
+    result.map_err(|e| {
+        let hint = match e.kind() {
+            std::io::ErrorKind::FileTooLarge => " (--max-input-size raises it)",
+            _ => "",
+        };
+        CliError::input(format!("cannot read {}: {e}{hint}", display_name(name)))
+    })
+}
+
+/// The live host, read with the same size limit as every other input.
+fn live_host() -> HostRoot {
+    HostRoot {
+        max_file_size: max_input_size(),
+        ..HostRoot::live()
+    }
 }
 
 fn display_name(name: &str) -> &str {
@@ -120,7 +148,11 @@ fn emit(text: &str, output: Option<&Path>) -> Result<(), CliError> {
 pub(super) fn probe(a: ProbeArgs) -> Result<(), CliError> {
     let req = match &a.for_file {
         Some(file) => {
-            let service = load_service(file, a.service.as_deref())?.service;
+            let loaded = load_service(file, a.service.as_deref())?;
+            // Before the probe: it would record the variable's value in the snapshot.
+            refuse_secret_sources(&loaded.service)
+                .map_err(|e| core_err(loaded.locate(e), file, None))?;
+            let service = loaded.service;
             Some(core_requirements(
                 &service,
                 &RenderOptions::for_service(service.name.clone()),
@@ -130,9 +162,9 @@ pub(super) fn probe(a: ProbeArgs) -> Result<(), CliError> {
     };
     let host = HostRoot {
         root: a.host_root,
-        ..HostRoot::live()
+        ..live_host()
     };
-    let snap = host_probe(&host, req.as_ref()).map_err(|e| CliError::host(e.to_string()))?;
+    let snap = host_probe(&host, req.as_ref()).map_err(host_err)?;
     emit(&snap.to_json(), a.output.as_deref())
 }
 
@@ -216,18 +248,24 @@ fn do_render(
     adjust(&mut options);
     let req = core_requirements(service, &options);
     options.seccomp_profiles = read_seccomp_profiles(&i.service_file, &req.seccomp_profiles)?;
-    let host = HostRoot::live();
+    let host = live_host();
     let snapshot = match &i.probe {
         Some(s) => Snapshot::from_json(display_name(s), &read_input(s)?)
             .map_err(|e| core_err(e, &i.service_file, None))?,
-        None => host_probe(&host, Some(&req)).map_err(|e| CliError::host(e.to_string()))?,
+        None => {
+            refuse_secret_sources(service).map_err(|e| core_err(loaded.locate(e), "", None))?;
+            host_probe(&host, Some(&req)).map_err(host_err)?
+        }
     };
     if !req.secret_refs.is_empty() {
         let deployment = match &loaded.file {
             ServiceFile::Deployment(d) => d.deployment.clone(),
             ServiceFile::Bare(_) => service.name.clone(),
         };
-        let provider = EnvFileSecrets::new(&host.env, i.secrets_dir.clone());
+        let provider = EnvFileSecrets {
+            max_file_size: max_input_size(),
+            ..EnvFileSecrets::new(&host.env, i.secrets_dir.clone())
+        };
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -293,6 +331,7 @@ pub(super) fn explain(a: ExplainArgs) -> Result<(), CliError> {
 
 pub(super) fn bundle(a: BundleArgs) -> Result<(), CliError> {
     let rootfs = bundle::canonical_rootfs(&a.rootfs).map_err(host_err_input)?;
+    bundle::check_bundle_paths(&rootfs, &a.out).map_err(host_err_input)?;
     let out = bundle::create_bundle_dir(&a.out).map_err(host_err)?;
     let rendered = do_render(&a.inputs, |o| {
         o.rootfs = Some(rootfs.to_string_lossy().into_owned());
@@ -313,8 +352,13 @@ pub(super) fn validate(a: ValidateArgs) -> Result<(), CliError> {
     let text = read_input(&a.config)?;
     let source = Source::new(InputKind::RuntimeConfig, file, &text, Syntax::Json);
     let value = source.value().map_err(|e| CliError::input(e.to_string()))?;
-    // `file:line:col: field: message` for each problem (semantic rules, then the shape check).
-    let problems: Vec<String> = validate_config(&value)
+    // `file:line:col: field: message` for each problem (semantic rules, then the schema of
+    // the declared ociVersion).
+    let found = match a.schema {
+        Some(version) => validate_full_for(&value, version),
+        None => validate_full(&value),
+    };
+    let problems: Vec<String> = found
         .iter()
         .map(|p| match locate(&text, &p.field) {
             Some(at) if !p.field.is_empty() => format!("{file}:{}:{}: {p}", at.line, at.column),
