@@ -12,6 +12,7 @@ pub mod cli;
 pub mod error;
 pub mod input;
 pub mod oci_schema;
+pub mod preflight;
 pub mod probe;
 pub mod secrets;
 

@@ -122,10 +122,13 @@ fn load_service(file: &str, name: Option<&str>) -> Result<Loaded, CliError> {
     let text = read_input(file)?;
     let shown = display_name(file).to_string();
     let parsed = parse_service_file(&shown, &text).map_err(|e| core_err(e, file, None))?;
-    let service = parsed.service(name).map_err(|e| {
-        let e = e.in_input(InputKind::Service, &shown, Some(&text));
-        core_err(e, file, None)
-    })?;
+    let service = parsed
+        .service(name)
+        .and_then(|s| crate::preflight::check_service(&s).map(|()| s))
+        .map_err(|e| {
+            let e = e.in_input(InputKind::Service, &shown, Some(&text));
+            core_err(e, file, None)
+        })?;
     Ok(Loaded {
         shown,
         text,

@@ -147,7 +147,7 @@ pub struct RenderInputs {
     #[arg(long, value_name = "P")]
     pub cgroup_parent: Option<String>,
     /// Prepared volume path: KEY is the volume name, `_anon_<target>` or `_s3_<bucket>_<prefix>`.
-    #[arg(long = "volume", value_name = "KEY=PATH", value_parser = key_value)]
+    #[arg(long = "volume", value_name = "KEY=PATH", value_parser = volume)]
     pub volumes: Vec<(String, String)>,
     /// Extra environment, applied after the service's env, in order.
     #[arg(long = "env", value_name = "K=V", value_parser = key_value)]
@@ -262,6 +262,19 @@ fn key_value(s: &str) -> Result<(String, String), String> {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
         _ => Err(format!("expected KEY=VALUE, got `{s}`")),
     }
+}
+
+/// `--volume KEY=PATH`: the path is a host directory the agent prepared, so it must be
+/// absolute and without `..` (a relative one would be resolved by the runtime against
+/// whatever directory it runs in).
+fn volume(s: &str) -> Result<(String, String), String> {
+    let (k, path) = key_value(s)?;
+    if !path.starts_with('/') || path.split('/').any(|c| c == "..") {
+        return Err(format!(
+            "volume `{k}`: expected an absolute host path without `..`, got `{path}`"
+        ));
+    }
+    Ok((k, path))
 }
 
 /// Parse `args` (including the program name) and run the command. Help and usage errors are
