@@ -13,8 +13,8 @@ use crate::image::Image;
 use crate::options::RenderOptions;
 use crate::service::Service;
 use crate::snapshot::{
-    CdiFacts, CgroupFacts, DeviceFact, DrmCard, KernelFacts, NvidiaGpu, PathKind, ProcDevices,
-    Snapshot, SubIdRange, UserFacts,
+    CdiFacts, CgroupFacts, CpusetFacts, DeviceFact, DrmCard, KernelFacts, NvidiaGpu, PathKind,
+    ProcDevices, Snapshot, SubIdRange, UserFacts,
 };
 
 /// Everything one render reads. All borrowed; nothing here touches the host.
@@ -129,6 +129,18 @@ impl<'a> Host<'a> {
     pub fn cgroup(&self) -> &'a CgroupFacts {
         self.read("cgroup");
         &self.snap.cgroup
+    }
+
+    /// The host's online CPUs and memory nodes (`field`: the input that needs them).
+    pub fn cpuset(&self, field: &str) -> Result<&'a CpusetFacts> {
+        self.read("cpuset");
+        if self.snap.unreadable.contains_key("cpuset") {
+            return Err(self.missing("cpuset", field));
+        }
+        self.snap
+            .cpuset
+            .as_ref()
+            .ok_or_else(|| self.missing("cpuset", field))
     }
 
     pub fn proc_devices(&self) -> &'a ProcDevices {

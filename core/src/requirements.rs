@@ -48,6 +48,7 @@ pub const BASIC_FACTS: &[&str] = &[
     "nvidia_gpus",
     "drm_cards",
     "cdi",
+    "cpuset",
 ];
 
 impl Requirements {

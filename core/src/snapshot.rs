@@ -15,14 +15,21 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// Version of the snapshot format this core reads and writes.
-pub const SNAPSHOT_VERSION: u32 = 1;
+/// Version of the snapshot format this core writes. Version 2 added [`Snapshot::cpuset`].
+pub const SNAPSHOT_VERSION: u32 = 2;
+
+/// The oldest version this core still reads. A version 1 snapshot lacks the facts added
+/// since; a render that needs one of them fails naming it, any other render works.
+pub const OLDEST_SNAPSHOT_VERSION: u32 = 1;
+
+/// Facts added in version 2, for the error that says an old snapshot predates them.
+const SINCE_V2: &[&str] = &["cpuset"];
 
 /// All host facts, as data.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
-    /// Format version; must equal [`SNAPSHOT_VERSION`].
+    /// Format version: [`OLDEST_SNAPSHOT_VERSION`] to [`SNAPSHOT_VERSION`].
     pub snapshot_version: u32,
     /// Free text: which host this was recorded on and how (not used by renders).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,10 +69,24 @@ pub struct Snapshot {
     /// Agent environment values referenced by `$E:NAME`; `null` = unset.
     #[serde(default)]
     pub env: BTreeMap<String, Option<String>>,
+    /// The CPUs and memory nodes a container may be pinned to (since version 2): what a
+    /// service's `resources.cpuset` is checked against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpuset: Option<CpusetFacts>,
     /// Facts the probe tried and could not read: fact name -> reason.
     /// Fact names are the same as in [`Error::MissingFact`] (`devices./dev/nvidia0`, `subuid`...).
     #[serde(default)]
     pub unreadable: BTreeMap<String, String>,
+}
+
+/// Online CPUs and memory nodes, in the kernel's list form (`0-7,16`), as
+/// `/sys/devices/system/cpu/online` and `/sys/devices/system/node/online` give them (a kernel
+/// without NUMA has no node list: node `0`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CpusetFacts {
+    pub cpus: String,
+    pub mems: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -266,12 +287,12 @@ impl Snapshot {
             field: display_path(&e.path().to_string()),
             message: e.inner().to_string(),
         })?;
-        if snap.snapshot_version != SNAPSHOT_VERSION {
+        if !(OLDEST_SNAPSHOT_VERSION..=SNAPSHOT_VERSION).contains(&snap.snapshot_version) {
             return Err(Error::Parse {
                 file: file.to_string(),
                 field: "snapshot_version".into(),
                 message: format!(
-                    "this ocigen reads snapshot version {SNAPSHOT_VERSION}, got {}; re-record it with this ocigen's `ocigen probe`",
+                    "this ocigen reads snapshot versions {OLDEST_SNAPSHOT_VERSION} to {SNAPSHOT_VERSION}, got {}; re-record it with this ocigen's `ocigen probe`",
                     snap.snapshot_version
                 ),
             });
@@ -308,8 +329,14 @@ impl Snapshot {
 
     /// Build the error for a fact this snapshot lacks, with the probe's reason if it recorded one.
     pub fn missing(&self, fact: &str, field: &str) -> Error {
+        let top = fact.split('.').next().unwrap_or(fact);
         let why = match self.unreadable.get(fact) {
             Some(reason) => format!("recorded as unreadable: {reason}"),
+            // Say why an old snapshot lacks it, so re-probing is the obvious fix.
+            None if self.snapshot_version < 2 && SINCE_V2.contains(&top) => format!(
+                "does not contain (snapshot version {} predates it)",
+                self.snapshot_version
+            ),
             None => "does not contain".to_string(),
         };
         Error::MissingFact {
@@ -332,5 +359,55 @@ pub(crate) fn display_path(p: &str) -> String {
         "(top level)".to_string()
     } else {
         p.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_version(v: u32) -> String {
+        let mut snap = Snapshot {
+            snapshot_version: v,
+            ..Snapshot::default()
+        };
+        if v >= 2 {
+            snap.cpuset = Some(CpusetFacts {
+                cpus: "0-3".into(),
+                mems: "0".into(),
+            });
+        }
+        snap.to_json()
+    }
+
+    #[test]
+    fn reads_version_1_and_2_and_refuses_others() {
+        let v1 = Snapshot::from_json("s", &with_version(1)).unwrap();
+        assert_eq!(v1.cpuset, None);
+        let v2 = Snapshot::from_json("s", &with_version(2)).unwrap();
+        assert_eq!(v2.cpuset.map(|c| c.cpus).as_deref(), Some("0-3"));
+        for v in [0, 3] {
+            let err = Snapshot::from_json("s", &with_version(v)).unwrap_err();
+            assert_eq!(err.field(), Some("snapshot_version"));
+            assert!(err.to_string().contains("versions 1 to 2"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_fact_newer_than_the_snapshot_says_so() {
+        let old = Snapshot {
+            snapshot_version: 1,
+            ..Snapshot::default()
+        };
+        let msg = old
+            .missing("cpuset", "services.web.resources.cpuset")
+            .to_string();
+        assert!(msg.contains("snapshot version 1 predates it"), "{msg}");
+        assert!(msg.contains("ocigen probe --for"), "{msg}");
+        let new = Snapshot {
+            snapshot_version: 2,
+            ..Snapshot::default()
+        };
+        assert!(!new.missing("cpuset", "x").to_string().contains("predates"));
     }
 }

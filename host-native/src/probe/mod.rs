@@ -7,6 +7,7 @@
 
 mod cdi;
 mod cgroup;
+mod cpus;
 mod devices;
 mod gpus;
 mod identity;
@@ -162,6 +163,7 @@ pub fn probe(host: &HostRoot, requirements: Option<&Requirements>) -> HostResult
     identity::probe_subids(&mut p);
     devices::probe_proc_devices(&mut p);
     cgroup::probe_cgroup(&mut p);
+    cpus::probe_cpuset(&mut p);
     gpus::probe_nvidia(&mut p);
     gpus::probe_drm(&mut p);
     cdi::probe_cdi(&mut p);
