@@ -9,20 +9,24 @@
 //! | `gpu` | nothing in the spec: the GPU plan the later passes apply |
 //! | `hostname` | `hostname` |
 //! | `user` | `process.user` |
-//! | `process` | `process.terminal`, `process.cwd`, `process.args` |
+//! | `process` | `process.terminal`, `process.oomScoreAdj`, `process.cwd`, `process.args` |
 //! | `rlimits` | `process.rlimits` |
 //! | `unapplied` | nothing: I004 notes for parsed keys no pass applies |
 //! | `env` | `process.env` |
 //! | `capabilities` | `process.capabilities` |
 //! | `no_new_privileges` | `process.noNewPrivileges` |
-//! | `mounts` | `mounts`, and the resolv.conf bundle file |
+//! | `mounts` | `mounts`, and the resolv.conf and hosts bundle files |
 //! | `namespaces` | `linux.namespaces`, `linux.uidMappings`, `linux.gidMappings` |
-//! | `resources` | `linux.resources.cpu`, `.memory`, `.pids` |
+//! | `sysctl` | `linux.sysctl` |
+//! | `annotations` | `annotations` |
+//! | `resources` | `linux.resources.cpu.quota`, `.cpu.period`, `.memory.limit`, `.pids` |
+//! | `resource_extras` | `linux.resources.cpu.shares`, `.cpu.cpus`, `.memory.swap`, `.memory.reservation`, `.memory.swappiness`, `.memory.disableOOMKiller`, `.blockIO.weight` |
 //! | `devices` | `linux.devices`, `linux.resources.devices` |
 //! | `hooks` | `hooks` |
 //! | `paths` | `linux.maskedPaths`, `linux.readonlyPaths`, `linux.rootfsPropagation` |
 //! | `cgroups` | `linux.cgroupsPath` |
 
+pub mod annotations;
 pub mod capabilities;
 pub mod cgroups;
 pub mod devices;
@@ -37,9 +41,11 @@ pub mod namespaces;
 pub mod no_new_privileges;
 pub mod paths;
 pub mod process;
+pub mod resource_extras;
 pub mod resources;
 pub mod rlimits;
 pub mod root;
+pub mod sysctl;
 pub mod unapplied;
 pub mod user;
 
@@ -65,7 +71,10 @@ pub const PASSES: &[(&str, PassFn)] = &[
     ("no_new_privileges", no_new_privileges::apply),
     ("mounts", mounts::apply),
     ("namespaces", namespaces::apply),
+    ("sysctl", sysctl::apply),
+    ("annotations", annotations::apply),
     ("resources", resources::apply),
+    ("resource_extras", resource_extras::apply),
     ("devices", devices::apply),
     ("hooks", hooks::apply),
     ("paths", paths::apply),
