@@ -76,7 +76,10 @@ mod tests {
             unmoved_scope(CgroupLayout::V2, "/system.slice/z.service").as_deref(),
             Some("/system.slice/z.service")
         );
-        assert_eq!(unmoved_scope(CgroupLayout::V2, "/system.slice/z.service/init"), None);
+        assert_eq!(
+            unmoved_scope(CgroupLayout::V2, "/system.slice/z.service/init"),
+            None
+        );
         assert_eq!(unmoved_scope(CgroupLayout::V2, "/"), None);
         assert_eq!(unmoved_scope(CgroupLayout::Hybrid, "/x"), None);
         assert_eq!(

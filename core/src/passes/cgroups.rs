@@ -25,10 +25,10 @@
 //! (systemd `slice:prefix:name` form, which a cgroupfs leaf cannot be appended to) is refused.
 
 use crate::cgroup_leaf::{leaf_command, nested_parent, unmoved_scope};
-use crate::snapshot::CgroupLayout;
 use crate::draft::Draft;
 use crate::error::{Error, Result};
 use crate::inputs::Context;
+use crate::snapshot::CgroupLayout;
 use crate::trace::{codes, Source};
 
 pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
@@ -259,9 +259,14 @@ mod tests {
         let w = &d.diagnostics()[0];
         assert_eq!(w.code, codes::CGROUP_AGENT_NOT_IN_LEAF);
         assert_eq!(w.field.as_deref(), Some("services.web.cgroup_parent"));
-        assert!(w.message.contains("ocigen bundle --cgroup-leaf"), "{}", w.message);
         assert!(
-            w.message.contains("mkdir -p /sys/fs/cgroup/process_api/abc/init"),
+            w.message.contains("ocigen bundle --cgroup-leaf"),
+            "{}",
+            w.message
+        );
+        assert!(
+            w.message
+                .contains("mkdir -p /sys/fs/cgroup/process_api/abc/init"),
             "{}",
             w.message
         );
