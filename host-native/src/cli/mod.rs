@@ -125,9 +125,19 @@ pub struct RenderInputs {
     /// The image's /etc/group.
     #[arg(long, value_name = "FILE")]
     pub group: Option<String>,
-    /// Replica number (container id `<service>-rep-<N>`).
-    #[arg(long, value_name = "N", default_value_t = ocigen_core::options::DEFAULT_REPLICA)]
-    pub replica: u32,
+    /// Render options as JSON (the same form as fixtures/services/*.options.json: every
+    /// option the agent can pass); the flags below override what it sets.
+    #[arg(long, value_name = "FILE")]
+    pub options: Option<String>,
+    /// Replica number (container id `<service>-rep-<N>`; default 1, or the options file's).
+    #[arg(long, value_name = "N")]
+    pub replica: Option<u32>,
+    /// Replica role (container id `<service>-<ROLE>-<N>-on-<NODE>`).
+    #[arg(long, value_name = "ROLE")]
+    pub role: Option<String>,
+    /// Node id in the container id.
+    #[arg(long, value_name = "NODE")]
+    pub node_id: Option<u64>,
     /// Hostname (default: the container id).
     #[arg(long, value_name = "H")]
     pub hostname: Option<String>,
@@ -149,6 +159,26 @@ pub struct RenderInputs {
     /// Any CDI problem is an error (default: fall back to built-in passthrough with a warning).
     #[arg(long)]
     pub strict_cdi: bool,
+    /// A resource setting this host cannot apply is an error (default: left out, warning W013).
+    #[arg(long)]
+    pub strict: bool,
+    /// The GPUs assigned to this container: host indices or UUIDs, comma-separated
+    /// (`--gpus 2,5`, `--gpus GPU-0a1b...`); as many as the service's `resources.gpu.count`.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub gpus: Option<Vec<String>>,
+    /// Host path of the agent API socket to bind into the container.
+    #[arg(long, value_name = "PATH")]
+    pub api_socket: Option<String>,
+    /// Working directory (overrides the service and the image).
+    #[arg(long, value_name = "DIR")]
+    pub cwd: Option<String>,
+    /// The whole command line, one `--arg` per word (overrides the service and the image).
+    #[arg(long = "arg", value_name = "WORD", allow_hyphen_values = true)]
+    pub args: Vec<String>,
+    /// Another container's namespace to join for `*_mode: container:<ID>`:
+    /// `ID/TYPE=PATH`, e.g. `db/network=/proc/4242/ns/net`.
+    #[arg(long = "container-ns", value_name = "ID/TYPE=PATH", value_parser = container_ns)]
+    pub container_ns: Vec<(String, String, String)>,
     /// Directory of secret files `<dir>/<scope>/<name>` (default `$OCIGEN_SECRETS_DIR`);
     /// `OCIGEN_SECRET_<NAME>` variables are read too.
     #[arg(long, value_name = "DIR")]
@@ -195,6 +225,11 @@ pub struct BundleArgs {
     /// The bundle directory to write (created if needed; overrides --bundle-dir).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// cgroup v2, agent nested in a scope: first move every process of this command's scope
+    /// into `<scope>/init` and create `<scope>/containers` (see warning W014). Never done
+    /// without this flag.
+    #[arg(long)]
+    pub cgroup_leaf: bool,
 }
 
 #[derive(Debug, Args)]
@@ -219,6 +254,16 @@ fn key_value(s: &str) -> Result<(String, String), String> {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
         _ => Err(format!("expected KEY=VALUE, got `{s}`")),
     }
+}
+
+fn container_ns(s: &str) -> Result<(String, String, String), String> {
+    let bad = || format!("expected ID/TYPE=PATH (e.g. db/network=/proc/4242/ns/net), got `{s}`");
+    let (key, path) = s.split_once('=').ok_or_else(bad)?;
+    let (id, ns) = key.split_once('/').ok_or_else(bad)?;
+    if id.is_empty() || ns.is_empty() || path.is_empty() {
+        return Err(bad());
+    }
+    Ok((id.to_string(), ns.to_string(), path.to_string()))
 }
 
 /// Parse `args` (including the program name) and run the command. Help and usage errors are
