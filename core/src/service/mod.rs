@@ -5,6 +5,7 @@ mod duration;
 mod parse;
 mod runtime;
 mod schedule;
+mod schema;
 pub mod security_opt;
 mod selected;
 #[cfg(test)]
@@ -18,6 +19,7 @@ pub use parse::{parse_service_file, ServiceFile};
 pub(crate) use parse::{read_value as read_value_pub, typed as typed_pub};
 pub use runtime::*;
 pub use schedule::*;
+pub use schema::{service_file_value, service_json_schema};
 pub use security_opt::{parse_security_opts, SecurityOpts};
 pub use selected::Service;
 pub use types::*;

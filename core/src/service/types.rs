@@ -13,6 +13,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::duration::HumanDuration;
@@ -20,7 +21,7 @@ use super::runtime::*;
 use super::schedule::*;
 
 /// Top-level deployment file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeploymentSpec {
     pub version: String,
@@ -36,7 +37,7 @@ pub struct DeploymentSpec {
 }
 
 /// One service. Field order follows upstream's ServiceSpec.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSpec {
     #[serde(default)]
@@ -158,7 +159,7 @@ pub struct ServiceSpec {
     pub localhost_reachability: Option<serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImageSpec {
     pub name: String,
@@ -169,7 +170,7 @@ pub struct ImageSpec {
     pub source_policy: Option<SourcePolicy>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PullPolicy {
     Always,
@@ -178,7 +179,7 @@ pub enum PullPolicy {
     Never,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SourcePolicy {
     LocalFirst,
@@ -190,7 +191,7 @@ pub enum SourcePolicy {
 /// `command`: a map. Docs written for an older schema use a list (`command: [sh, -c, ..]`);
 /// serde would read a list positionally into the fields and report a baffling
 /// `command[0]: expected a sequence`, so a list is refused up front with a hint instead.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, from = "CommandMap")]
 pub struct CommandSpec {
     #[serde(default)]
@@ -202,7 +203,7 @@ pub struct CommandSpec {
 }
 
 /// The map form of `command`, through which `CommandSpec` deserialises.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CommandFields {
     #[serde(default)]
@@ -213,6 +214,8 @@ struct CommandFields {
     workdir: Option<String>,
 }
 
+/// Its JSON Schema is the map's: the list form is refused.
+#[derive(JsonSchema)]
 struct CommandMap(CommandFields);
 
 impl From<CommandMap> for CommandSpec {
@@ -247,7 +250,7 @@ impl<'de> Deserialize<'de> for CommandMap {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResourcesSpec {
     #[serde(default)]
@@ -282,7 +285,7 @@ pub struct ResourcesSpec {
     pub blkio_weight: Option<u16>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GpuSpec {
     #[serde(default = "one")]
@@ -316,7 +319,7 @@ fn nvidia() -> String {
     "nvidia".to_string()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum GpuSharingMode {
     Exclusive,
@@ -324,7 +327,7 @@ pub enum GpuSharingMode {
     TimeSlice,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DistributedConfig {
     #[serde(default = "nccl")]
@@ -340,7 +343,7 @@ fn master_port() -> u16 {
     29500
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceSpec {
     pub path: String,
@@ -356,7 +359,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StorageTier {
     #[default]
@@ -369,14 +372,14 @@ pub enum StorageTier {
 /// A number is ambiguous (YAML `0o1777` arrives as 1023, while `1777` was meant as octal
 /// digits); the tmpfs helper (`passes/tmpfs.rs`) reads it both ways and keeps the reading that is a sensible
 /// permission, else asks for a quoted string. See `passes/tmpfs.rs` and the README.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum TmpfsMode {
     Number(u32),
     Text(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum StorageSpec {
     Bind {
@@ -529,7 +532,7 @@ impl<'de> Deserialize<'de> for NetworkMode {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UlimitSpec {
     #[serde(default)]
@@ -540,7 +543,7 @@ pub struct UlimitSpec {
 
 /// One `replica_groups` entry: a role with its own count and overrides of the service's
 /// image, env, command and resources (scheduling only; it lives beside the types it overrides).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplicaGroup {
     pub role: String,
