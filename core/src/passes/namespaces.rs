@@ -101,7 +101,7 @@ fn rootless_error(cx: &Context<'_>, field: &str, what: String) -> Error {
     Error::unsatisfiable(
         field,
         format!(
-            "a rootless agent (host fact user.euid = {}) cannot give its container {what}:              run the agent as root or leave the mode unset",
+            "a rootless agent (host fact user.euid = {}) cannot give its container {what}: run the agent as root or leave the mode unset",
             cx.host.user().euid
         ),
     )
