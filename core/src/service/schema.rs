@@ -19,7 +19,8 @@ use crate::error::Result;
 #[allow(dead_code)] // only its schema is used
 enum ServiceFileShape {
     Deployment(DeploymentSpec),
-    Bare(ServiceSpec),
+    // Boxed as in `ServiceFile` (a Box's schema is its content's).
+    Bare(Box<ServiceSpec>),
 }
 
 /// Keys the parser also accepts under another name (serde aliases, which schemars does not
