@@ -6,7 +6,10 @@
 //! runtime-spec's structure, independently of the core's `Field` enum, so the two check
 //! each other: arrays keyed by what identifies an element (`process.env.PATH`,
 //! `mounts./dev/shm`, `linux.devices./dev/nvidia0`, `linux.resources.devices.c 238:0`),
-//! arrays of plain values by the array itself (`process.args`, `linux.maskedPaths`).
+//! arrays of plain values by the array itself (`process.args`, `linux.maskedPaths`), maps by
+//! their own keys (`annotations.org.opencontainers.image.stopSignal`,
+//! `linux.sysctl.net.core.somaxconn`), and a joined namespace's `path` by its element
+//! (`linux.namespaces.network`).
 
 use std::collections::BTreeSet;
 
