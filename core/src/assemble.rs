@@ -59,20 +59,31 @@ pub fn assemble(d: &State) -> Result<Spec> {
                 .build()
         })
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    let mut process = ProcessBuilder::default();
-    if let Some(adj) = p.oom_score_adj {
-        process = process.oom_score_adj(adj);
-    }
-    let process = process
+    let mut process = ProcessBuilder::default()
         .terminal(p.terminal)
         .user(user.build()?)
         .args(p.args.clone())
         .env(p.env.to_strings())
         .cwd(p.cwd.clone())
         .capabilities(capabilities)
-        .rlimits(rlimits)
-        .no_new_privileges(p.no_new_privileges)
-        .build()?;
+        .no_new_privileges(p.no_new_privileges);
+    // None at all (containerd's preset) leaves the field out, so the runtime's own limits
+    // apply; oci-spec's default would otherwise add RLIMIT_NOFILE 1024.
+    let no_rlimits = rlimits.is_empty();
+    process = process.rlimits(rlimits);
+    if let Some(profile) = &d.apparmor_profile {
+        process = process.apparmor_profile(profile.clone());
+    }
+    if let Some(label) = &d.selinux_label {
+        process = process.selinux_label(label.clone());
+    }
+    if let Some(adj) = p.oom_score_adj {
+        process = process.oom_score_adj(adj);
+    }
+    let mut process = process.build()?;
+    if no_rlimits {
+        process.set_rlimits(None);
+    }
 
     let namespaces = d
         .namespaces
@@ -117,6 +128,12 @@ pub fn assemble(d: &State) -> Result<Spec> {
         linux = linux
             .uid_mappings(d.uid_mappings.clone())
             .gid_mappings(d.gid_mappings.clone());
+    }
+    if let Some(seccomp) = &d.seccomp {
+        linux = linux.seccomp(seccomp.clone());
+    }
+    if let Some(label) = &d.mount_label {
+        linux = linux.mount_label(label.clone());
     }
     if let Some(m) = &d.masked_paths {
         linux = linux.masked_paths(m.clone());

@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Deref;
 
 use oci_spec::runtime::{
-    Hook, LinuxDeviceCgroup, LinuxIdMapping, LinuxNamespaceType, Mount, PosixRlimitType,
+    Hook, LinuxDeviceCgroup, LinuxIdMapping, LinuxNamespaceType, LinuxSeccomp, Mount,
+    PosixRlimitType,
 };
 
 use crate::field::{rule_key, Field};
@@ -132,6 +133,11 @@ pub struct State {
     pub devices: Vec<DeviceEntry>,
     /// `linux.resources.devices`, in order.
     pub device_rules: Vec<LinuxDeviceCgroup>,
+    /// `linux.seccomp`, resolved for this container and host; `None`: unconfined.
+    pub seccomp: Option<LinuxSeccomp>,
+    pub apparmor_profile: Option<String>,
+    pub selinux_label: Option<String>,
+    pub mount_label: Option<String>,
     pub masked_paths: Option<Vec<String>>,
     pub readonly_paths: Option<Vec<String>>,
     pub rootfs_propagation: Option<String>,
@@ -482,6 +488,36 @@ impl Draft {
             }
         }
         self.cite(Field::DeviceRule(key), s);
+    }
+
+    /// The seccomp profile: `profile` cites where the profile as a whole came from,
+    /// `rules[i]` where `seccomp.syscalls[i]` came from.
+    pub fn set_seccomp(
+        &mut self,
+        seccomp: LinuxSeccomp,
+        profile: impl Into<Sources>,
+        rules: Vec<Source>,
+    ) {
+        self.state.seccomp = Some(seccomp);
+        self.cite(Field::Seccomp, profile);
+        for (i, rule) in rules.into_iter().enumerate() {
+            self.cite(Field::SeccompSyscall(i), rule);
+        }
+    }
+
+    pub fn set_apparmor_profile(&mut self, profile: String, s: impl Into<Sources>) {
+        self.state.apparmor_profile = Some(profile);
+        self.cite(Field::ApparmorProfile, s);
+    }
+
+    pub fn set_selinux_label(&mut self, label: String, s: impl Into<Sources>) {
+        self.state.selinux_label = Some(label);
+        self.cite(Field::SelinuxLabel, s);
+    }
+
+    pub fn set_mount_label(&mut self, label: String, s: impl Into<Sources>) {
+        self.state.mount_label = Some(label);
+        self.cite(Field::MountLabel, s);
     }
 
     pub fn set_masked_paths(&mut self, paths: Vec<String>, s: impl Into<Sources>) {

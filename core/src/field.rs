@@ -56,6 +56,13 @@ pub enum Field {
     DeviceRules,
     /// One device cgroup rule, by [`rule_key`].
     DeviceRule(String),
+    /// `linux.seccomp` as a whole (default action, errno, architectures).
+    Seccomp,
+    /// One entry of `linux.seccomp.syscalls`, by its index there.
+    SeccompSyscall(usize),
+    ApparmorProfile,
+    SelinuxLabel,
+    MountLabel,
     MaskedPaths,
     ReadonlyPaths,
     RootfsPropagation,
@@ -117,6 +124,11 @@ impl fmt::Display for Field {
             Field::Device(path) => write!(f, "linux.devices.{path}"),
             Field::DeviceRules => f.write_str("linux.resources.devices"),
             Field::DeviceRule(key) => write!(f, "linux.resources.devices.{key}"),
+            Field::Seccomp => f.write_str("linux.seccomp"),
+            Field::SeccompSyscall(i) => write!(f, "linux.seccomp.syscalls[{i}]"),
+            Field::ApparmorProfile => f.write_str("process.apparmorProfile"),
+            Field::SelinuxLabel => f.write_str("process.selinuxLabel"),
+            Field::MountLabel => f.write_str("linux.mountLabel"),
             Field::MaskedPaths => f.write_str("linux.maskedPaths"),
             Field::ReadonlyPaths => f.write_str("linux.readonlyPaths"),
             Field::RootfsPropagation => f.write_str("linux.rootfsPropagation"),

@@ -16,6 +16,8 @@ fn default_replica() -> u32 {
     DEFAULT_REPLICA
 }
 
+use crate::preset::Preset;
+
 /// Identity of one container: `service` replica `replica`.
 /// Displayed `svc-rep-N` (default role, node 0) or `svc-ROLE-N-on-NODE`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +117,15 @@ pub struct RenderOptions {
     /// writers pass the absolute path of the real directory (runc refuses a symlinked rootfs).
     #[serde(default)]
     pub rootfs: Option<String>,
+    /// Whose security defaults to follow (capabilities, seccomp profile, masked paths,
+    /// rlimits, pids limit): `docker` (default), `podman` or `containerd`.
+    #[serde(default)]
+    pub preset: Preset,
+    /// The text of each seccomp profile file the service names (`security_opt:
+    /// seccomp=<file>`), keyed by the file as written there. The host reads the files; the
+    /// core parses them.
+    #[serde(default)]
+    pub seccomp_profiles: BTreeMap<String, String>,
     /// The GPUs the agent assigned to this container, each a host GPU index (`"2"`) or UUID
     /// (`"GPU-..."`); as many as `resources.gpu.count`. Default: the first `count` GPUs, so
     /// two replicas on one host need this to get different GPUs.
@@ -154,6 +165,8 @@ impl RenderOptions {
             secrets: BTreeMap::new(),
             cdi_mode: CdiMode::Lazy,
             rootfs: None,
+            preset: Preset::Docker,
+            seccomp_profiles: BTreeMap::new(),
             gpus: None,
             container_namespaces: BTreeMap::new(),
             strict: false,

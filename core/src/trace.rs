@@ -22,6 +22,16 @@ pub enum Source {
     },
     /// A render option the agent passed (`container_id`, `extra_env`, ...).
     Option { name: String },
+    /// A rule group of a seccomp profile: the profile (`docker-default`, `podman-default`, or
+    /// the user's file), the group's index in its `syscalls` list, and the conditions it
+    /// states that this container and host met (empty when it has none). `preset` is the
+    /// render's preset, whose engine resolved the profile.
+    SeccompRule {
+        preset: String,
+        profile: String,
+        rule: usize,
+        conditions: String,
+    },
 }
 
 impl Source {
@@ -59,6 +69,18 @@ impl std::fmt::Display for Source {
             } => write!(f, "CDI {file} device {d}"),
             Source::Cdi { file, device: None } => write!(f, "CDI {file} (spec-level edits)"),
             Source::Option { name } => write!(f, "render option {name}"),
+            Source::SeccompRule {
+                preset,
+                profile,
+                rule,
+                conditions,
+            } => {
+                write!(f, "seccomp profile {profile} rule {rule}")?;
+                if !conditions.is_empty() {
+                    write!(f, " ({conditions})")?;
+                }
+                write!(f, " [preset {preset}]")
+            }
         }
     }
 }

@@ -468,3 +468,80 @@ fn network_mode_container_joins_the_other_containers_netns() {
     let host_net = std::fs::read_link("/proc/self/ns/net").expect("host netns");
     assert_ne!(peer_net, host_net);
 }
+
+/// Podman's 11 default capabilities (containers/common), restated for this suite.
+const PODMAN_CAPS: &[&str] = &[
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];
+
+#[test]
+fn default_seccomp_profile_filters_and_denies_with_its_errno() {
+    let case = case!("seccomp-default");
+    let f = case.run();
+    assert_eq!(f.get("Seccomp"), "2", "filter mode\n{f}");
+    // Docker's profile allows unshare only with CAP_SYS_ADMIN; its default errno is EPERM.
+    let err = f.check_err("x:unshare -U true").unwrap_or("");
+    assert!(err.contains("Operation not permitted"), "{err}\n{f}");
+    let config = case.bundle();
+    assert_eq!(config["linux"]["seccomp"]["defaultErrnoRet"], 1, "EPERM");
+}
+
+#[test]
+fn seccomp_unconfined_runs_without_a_filter() {
+    let f = case!("seccomp-unconfined").run();
+    assert_eq!(f.get("Seccomp"), "0", "{f}");
+    // The same call the default profile refuses: the kernel itself allows it.
+    assert_eq!(f.check_err("x:unshare -U true"), None, "{f}");
+}
+
+#[test]
+fn seccomp_profile_file_beside_the_service_is_loaded() {
+    let case = case!("seccomp-file");
+    let dir = case.host_dir("profiles");
+    // Everything allowed but unshare, which fails with ENOSYS: an errno no default profile
+    // gives unshare, so the message proves this file's rule is the one in force.
+    std::fs::write(
+        dir.join("deny-unshare.json"),
+        r#"{"defaultAction": "SCMP_ACT_ALLOW",
+            "syscalls": [{"names": ["unshare"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}"#,
+    )
+    .expect("profile");
+    let f = case.run();
+    assert_eq!(f.get("Seccomp"), "2", "{f}");
+    let err = f.check_err("x:unshare -U true").unwrap_or("");
+    assert!(err.contains("Function not implemented"), "{err}\n{f}");
+}
+
+#[test]
+fn no_new_privileges_option_sets_the_flag() {
+    let f = case!("no-new-privileges").run();
+    assert_eq!(f.get("NoNewPrivs"), "1", "{f}");
+    assert_ne!(f.caps("CapEff") & cap_mask(&["NET_ADMIN"]), 0, "{f}");
+}
+
+#[test]
+fn podman_preset_caps_limits_and_profile() {
+    let f = case!("caps-default").arg("--preset").arg("podman").run();
+    let want = cap_mask(PODMAN_CAPS);
+    assert_eq!(f.caps("CapEff"), want, "CapEff\n{f}");
+    assert_eq!(f.caps("CapBnd"), want, "CapBnd\n{f}");
+    assert_eq!(f.get("Seccomp"), "2", "{f}");
+    assert_eq!(f.get("pids"), "2048", "Podman's pids_limit\n{f}");
+    // RLIMIT_NOFILE 1048576, or this process's own limit where it could not raise it
+    // (libpod's rule): the probe read the limits of the process that runs runc.
+    let own = harness::own_nofile();
+    let want = own.map_or(1_048_576, |(_, hard)| hard.min(1_048_576));
+    let (soft, hard) = f.get("nofile").split_once('/').expect("soft/hard");
+    assert_eq!(hard, want.to_string(), "{f}");
+    assert!(soft.parse::<u64>().is_ok_and(|s| s <= want), "{f}");
+}

@@ -4,7 +4,7 @@
 //! both files.
 
 use super::parse::parse_spec;
-use super::spec::{cdi_err, declared_kind, CdiDevice, CdiSpec};
+use super::spec::{declared_kind, CdiDevice, CdiSpec};
 use crate::error::{Error, Result};
 use crate::inputs::Host;
 use crate::snapshot::CdiFacts;
@@ -111,13 +111,15 @@ impl Registry {
             match best {
                 Some((b, _)) if b.priority > s.priority => {}
                 Some((b, _)) if b.priority == s.priority => {
-                    return Err(cdi_err(
+                    let index = s.spec.devices.iter().position(|d| d.name == name);
+                    return Err(Error::cdi(
                         &s.file,
+                        index.map_or(String::new(), |i| format!("devices[{i}].name")),
                         format!(
                             "device `{kind}={name}` is also declared by {} in the same directory; remove one of the two files",
                             b.file
                         ),
-                    ))
+                    ));
                 }
                 _ => best = Some((s, dev)),
             }

@@ -379,7 +379,7 @@ fn lazy_fallback_vs_strict_error() {
     assert_eq!(paths(&d).len(), 4, "built-in passthrough used");
     let err = run_mode("    count: 1\n", &s, CdiMode::Strict).unwrap_err();
     assert!(
-        matches!(&err, Error::Cdi { file, .. } if file == "/etc/cdi/broken.yaml"),
+        matches!(&err, Error::Cdi { at, .. } if at.file.as_deref() == Some("/etc/cdi/broken.yaml")),
         "{err}"
     );
     // A broken spec of another kind is only a warning.

@@ -15,6 +15,9 @@
 //! | `env` | `process.env` |
 //! | `capabilities` | `process.capabilities` |
 //! | `no_new_privileges` | `process.noNewPrivileges` |
+//! | `seccomp` | `linux.seccomp` |
+//! | `apparmor` | `process.apparmorProfile` |
+//! | `selinux` | `process.selinuxLabel`, `linux.mountLabel` |
 //! | `mounts` | `mounts`, and the resolv.conf and hosts bundle files |
 //! | `namespaces` | `linux.namespaces`, `linux.uidMappings`, `linux.gidMappings` |
 //! | `sysctl` | `linux.sysctl` |
@@ -27,6 +30,7 @@
 //! | `cgroups` | `linux.cgroupsPath` |
 
 pub mod annotations;
+pub mod apparmor;
 pub mod capabilities;
 pub mod cgroups;
 pub mod devices;
@@ -45,6 +49,8 @@ pub mod resource_extras;
 pub mod resources;
 pub mod rlimits;
 pub mod root;
+pub mod seccomp;
+pub mod selinux;
 pub mod sysctl;
 pub mod unapplied;
 pub mod user;
@@ -57,7 +63,8 @@ use crate::inputs::Context;
 pub type PassFn = fn(&Context<'_>, &mut Draft) -> Result<()>;
 
 /// The passes, in the order they run. GPU resolution comes early because user, env, mounts,
-/// devices and hooks apply what it decided.
+/// devices and hooks apply what it decided; seccomp follows capabilities, whose set decides
+/// which of the profile's conditional rules apply.
 pub const PASSES: &[(&str, PassFn)] = &[
     ("root", root::apply),
     ("gpu", gpu::apply),
@@ -69,6 +76,9 @@ pub const PASSES: &[(&str, PassFn)] = &[
     ("env", env::apply),
     ("capabilities", capabilities::apply),
     ("no_new_privileges", no_new_privileges::apply),
+    ("seccomp", seccomp::apply),
+    ("apparmor", apparmor::apply),
+    ("selinux", selinux::apply),
     ("mounts", mounts::apply),
     ("namespaces", namespaces::apply),
     ("sysctl", sysctl::apply),

@@ -199,7 +199,7 @@ fn storage_mount(cx: &Context<'_>, d: &mut Draft, i: usize, storage: &StorageSpe
             mount(target, "bind", path, &["rbind", access(*readonly)])?
         }
         StorageSpec::Tmpfs { size, mode, .. } => {
-            let options = tmpfs_options(size.as_deref(), mode.as_ref(), &field)?;
+            let options = tmpfs_options(size.as_ref(), *mode);
             let opts: Vec<&str> = options.iter().map(String::as_str).collect();
             mount(target, "tmpfs", "tmpfs", &opts)?
         }

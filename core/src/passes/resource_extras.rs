@@ -19,6 +19,7 @@
 use crate::draft::Draft;
 use crate::error::{Error, Result};
 use crate::inputs::Context;
+use crate::service::ByteSize;
 use crate::snapshot::CgroupLayout;
 use crate::trace::{codes, Source};
 
@@ -146,16 +147,9 @@ fn memory(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     Ok(())
 }
 
-/// A size in bytes that fits the spec's `i64`.
+/// A size in bytes, read as `memory` is (above 0, within the spec's `i64`).
 fn size(text: &str, field: &str) -> Result<i64> {
-    let bytes = crate::units::parse_size(text, field)?;
-    i64::try_from(bytes).map_err(|_| {
-        Error::invalid(
-            field,
-            format!("a size of at most {} bytes", i64::MAX),
-            format!("{text:?}"),
-        )
-    })
+    Ok(ByteSize::parse(text).map_err(|e| e.at(field))?.as_i64())
 }
 
 /// What a setting needs from the host's cgroups.

@@ -25,9 +25,11 @@ fn host(body: &str) -> Fixture {
 
 fn run(f: &Fixture) -> Result<Draft> {
     let mut d = Draft::default();
-    if let Some(text) = &f.service.spec.resources.memory {
-        let bytes = crate::units::parse_size(text, "m").unwrap() as i64;
-        d.set_memory_limit(bytes, Source::input("services.web.resources.memory"));
+    if let Some(size) = &f.service.spec.resources.memory {
+        d.set_memory_limit(
+            size.as_i64(),
+            Source::input("services.web.resources.memory"),
+        );
     }
     f.run_on(apply, d)
 }

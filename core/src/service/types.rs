@@ -6,9 +6,12 @@
 //! YAML quirks, as they arrive through YAML -> `serde_json::Value` -> these types:
 //! - `env` is `map<string,string>` as upstream: an unquoted number or boolean value
 //!   (`PORT: 8080`) is an error naming `services.<s>.env.PORT`; quote it. Upstream (serde_yaml)
-//!   rejects it too, so a file that loads here loads there.
+//!   rejects it too, so a file that loads here loads there. Values are read as
+//!   [`EnvValue`]s (literal, `$E:NAME`, `$S:ref`).
+//! - `resources.cpu` and `resources.memory` are parsed and checked as they are read
+//!   ([`CpuQuota`], [`ByteSize`]); so are tmpfs sizes and modes (`storage.rs`).
 //! - durations (`15s`, `1h 30m`) must be strings; see `duration.rs`.
-//! - tmpfs `mode: 0o1777` arrives as the number 1023; see [`TmpfsMode`].
+//! - tmpfs `mode: 0o1777` arrives as the number 1023; see [`super::OctalMode`].
 //! - `cpu: "1.0"` (quoted) is an error: upstream wants a number.
 
 use std::collections::BTreeMap;
@@ -19,6 +22,8 @@ use serde::{Deserialize, Serialize};
 use super::duration::HumanDuration;
 use super::runtime::*;
 use super::schedule::*;
+use super::storage::StorageSpec;
+use super::values::{ByteSize, CpuQuota, EnvValue};
 
 /// Top-level deployment file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -49,7 +54,7 @@ pub struct ServiceSpec {
     #[serde(default)]
     pub resources: ResourcesSpec,
     #[serde(default)]
-    pub env: BTreeMap<String, String>,
+    pub env: BTreeMap<String, EnvValue>,
     #[serde(default)]
     pub command: CommandSpec,
     #[serde(default)]
@@ -78,6 +83,7 @@ pub struct ServiceSpec {
     pub storage: Vec<StorageSpec>,
     #[serde(default)]
     pub port_mappings: Vec<PortMapping>,
+    /// `cap_add` is an alias (also listed in `crate::locate::KEY_ALIASES`).
     #[serde(default, alias = "cap_add")]
     pub capabilities: Vec<String>,
     #[serde(default)]
@@ -94,7 +100,7 @@ pub struct ServiceSpec {
     pub platform: Option<TargetPlatform>,
     #[serde(default)]
     pub service_type: ServiceType,
-    /// `wasm_http` is upstream's deprecated spelling.
+    /// `wasm_http` is upstream's deprecated spelling (also in `crate::locate::KEY_ALIASES`).
     #[serde(default, alias = "wasm_http")]
     pub wasm: Option<WasmConfig>,
     #[serde(default)]
@@ -254,9 +260,9 @@ impl<'de> Deserialize<'de> for CommandMap {
 #[serde(deny_unknown_fields)]
 pub struct ResourcesSpec {
     #[serde(default)]
-    pub cpu: Option<f64>,
+    pub cpu: Option<CpuQuota>,
     #[serde(default)]
-    pub memory: Option<String>,
+    pub memory: Option<ByteSize>,
     #[serde(default)]
     pub gpu: Option<GpuSpec>,
     #[serde(default)]
@@ -357,83 +363,6 @@ pub struct DeviceSpec {
 
 fn yes() -> bool {
     true
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum StorageTier {
-    #[default]
-    Local,
-    Cached,
-    Network,
-}
-
-/// tmpfs `mode`: an octal permission. A string is octal digits (`"1777"`, `"0o1777"`).
-/// A number is ambiguous (YAML `0o1777` arrives as 1023, while `1777` was meant as octal
-/// digits); the tmpfs helper (`passes/tmpfs.rs`) reads it both ways and keeps the reading that is a sensible
-/// permission, else asks for a quoted string. See `passes/tmpfs.rs` and the README.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged)]
-pub enum TmpfsMode {
-    Number(u32),
-    Text(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum StorageSpec {
-    Bind {
-        source: String,
-        target: String,
-        #[serde(default)]
-        readonly: bool,
-    },
-    Named {
-        name: String,
-        target: String,
-        #[serde(default)]
-        readonly: bool,
-        #[serde(default)]
-        tier: StorageTier,
-        #[serde(default)]
-        size: Option<String>,
-    },
-    Anonymous {
-        target: String,
-        #[serde(default)]
-        tier: StorageTier,
-    },
-    Tmpfs {
-        target: String,
-        #[serde(default)]
-        size: Option<String>,
-        #[serde(default)]
-        mode: Option<TmpfsMode>,
-    },
-    S3 {
-        bucket: String,
-        #[serde(default)]
-        prefix: Option<String>,
-        target: String,
-        #[serde(default)]
-        readonly: bool,
-        #[serde(default)]
-        endpoint: Option<String>,
-        #[serde(default)]
-        credentials: Option<String>,
-    },
-}
-
-impl StorageSpec {
-    pub fn target(&self) -> &str {
-        match self {
-            StorageSpec::Bind { target, .. }
-            | StorageSpec::Named { target, .. }
-            | StorageSpec::Anonymous { target, .. }
-            | StorageSpec::Tmpfs { target, .. }
-            | StorageSpec::S3 { target, .. } => target,
-        }
-    }
 }
 
 /// `network_mode`: `default|host|none|bridge|bridge:<name>|container:<id>`, or upstream's

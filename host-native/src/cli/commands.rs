@@ -1,13 +1,17 @@
 //! The commands behind `ocigen`. Every error becomes a [`CliError`] whose message names the
 //! file and field and says what to do.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::Path;
 
+use ocigen_core::error::escape_controls;
+use ocigen_core::read::{locate, Source, Syntax};
 use ocigen_core::{
     canonical::to_canonical_json, parse_service_file, render as core_render,
-    requirements as core_requirements, validate::validate_config_text, CdiMode, Image, ImageConfig,
-    Inputs, RenderOptions, Rendered, Requirements, Service, ServiceFile, Severity, Snapshot,
+    requirements as core_requirements, validate::validate_config, CdiMode, DiagnosticCode,
+    ErrorCode, Image, ImageConfig, InputKind, Inputs, RenderOptions, Rendered, Requirements,
+    Service, ServiceFile, Severity, Snapshot,
 };
 
 use super::{
@@ -38,22 +42,25 @@ fn display_name(name: &str) -> &str {
     }
 }
 
-/// A core error, with the file it concerns. A missing snapshot fact is a probe problem (3).
-fn core_err(file: &str, snapshot: Option<&str>, e: ocigen_core::Error) -> CliError {
-    let file = display_name(file);
+/// A core error. Its message names its file and line already (callers name the inputs they
+/// read with `in_input`). A missing snapshot fact is a probe problem (3): the hint says how
+/// to record it for `service_file` into `snapshot`.
+fn core_err(e: ocigen_core::Error, service_file: &str, snapshot: Option<&str>) -> CliError {
     match e.code() {
-        "E_PARSE" => CliError::input(e.to_string()),
-        "E_MISSING_FACT" => {
+        ErrorCode::MissingFact => {
             let hint = match snapshot {
-                Some(s) => {
-                    format!(" (snapshot {s}: `ocigen probe --for {file} -o {s}` records it)")
-                }
+                Some(s) => format!(
+                    " (snapshot {s}: `ocigen probe --for {} -o {s}` records it)",
+                    display_name(service_file)
+                ),
                 None => String::new(),
             };
-            CliError::host(format!("{file}: {e}{hint}"))
+            CliError::host(format!("{e}{hint}"))
         }
-        "E_INTERNAL" => CliError::host(e.to_string()),
-        _ => CliError::input(format!("{file}: {e}")),
+        ErrorCode::Internal => CliError::host(e.to_string()),
+        ErrorCode::Parse | ErrorCode::Invalid | ErrorCode::Unsatisfiable | ErrorCode::Cdi => {
+            CliError::input(e.to_string())
+        }
     }
 }
 
@@ -61,19 +68,42 @@ fn core_err(file: &str, snapshot: Option<&str>, e: ocigen_core::Error) -> CliErr
 /// probe, secret and I/O failures of the host are 3.
 fn host_err(e: HostError) -> CliError {
     match e {
-        HostError::Core(c) => core_err("(input)", None, c),
+        HostError::Core(c) => core_err(c, "", None),
         HostError::Bundle { .. } => CliError::input(e.to_string()),
         other => CliError::host(other.to_string()),
     }
 }
 
+/// A service file: its name as shown, its text, the parsed file and the chosen service.
+struct Loaded {
+    shown: String,
+    text: String,
+    file: ServiceFile,
+    service: Service,
+}
+
+impl Loaded {
+    /// `e` with the service file's name and the line of its field, when it concerns the service.
+    fn locate(&self, e: ocigen_core::Error) -> ocigen_core::Error {
+        e.in_input(InputKind::Service, &self.shown, Some(&self.text))
+    }
+}
+
 /// Parse a service file and pick the service.
-fn load_service(file: &str, name: Option<&str>) -> Result<(ServiceFile, Service), CliError> {
+fn load_service(file: &str, name: Option<&str>) -> Result<Loaded, CliError> {
     let text = read_input(file)?;
-    let shown = display_name(file);
-    let parsed = parse_service_file(shown, &text).map_err(|e| core_err(file, None, e))?;
-    let service = parsed.service(name).map_err(|e| core_err(file, None, e))?;
-    Ok((parsed, service))
+    let shown = display_name(file).to_string();
+    let parsed = parse_service_file(&shown, &text).map_err(|e| core_err(e, file, None))?;
+    let service = parsed.service(name).map_err(|e| {
+        let e = e.in_input(InputKind::Service, &shown, Some(&text));
+        core_err(e, file, None)
+    })?;
+    Ok(Loaded {
+        shown,
+        text,
+        file: parsed,
+        service,
+    })
 }
 
 /// Write `text` to `output`, or to stdout.
@@ -90,7 +120,7 @@ fn emit(text: &str, output: Option<&Path>) -> Result<(), CliError> {
 pub(super) fn probe(a: ProbeArgs) -> Result<(), CliError> {
     let req = match &a.for_file {
         Some(file) => {
-            let (_, service) = load_service(file, a.service.as_deref())?;
+            let service = load_service(file, a.service.as_deref())?.service;
             Some(core_requirements(
                 &service,
                 &RenderOptions::for_service(service.name.clone()),
@@ -107,7 +137,7 @@ pub(super) fn probe(a: ProbeArgs) -> Result<(), CliError> {
 }
 
 pub(super) fn requirements(a: RequirementsArgs) -> Result<(), CliError> {
-    let (_, service) = load_service(&a.service_file, a.service.as_deref())?;
+    let service = load_service(&a.service_file, a.service.as_deref())?.service;
     let req: Requirements =
         core_requirements(&service, &RenderOptions::for_service(service.name.clone()));
     emit(&to_canonical_json(&req), None)
@@ -174,7 +204,38 @@ fn options_for(service: &Service, i: &RenderInputs) -> Result<RenderOptions, Cli
     if i.strict_cdi {
         o.cdi_mode = CdiMode::Strict;
     }
+    if let Some(preset) = i.preset {
+        o.preset = preset.into();
+    }
     Ok(o)
+}
+
+/// The text of each seccomp profile file the service names, keyed as written in its
+/// `security_opt`. A relative path is relative to the service file's directory (the current
+/// one for stdin), as a path written in a file is; each file is read like any other input.
+fn read_seccomp_profiles(
+    service_file: &str,
+    files: &BTreeSet<String>,
+) -> Result<BTreeMap<String, String>, CliError> {
+    let base = match service_file {
+        "-" => Path::new("."),
+        f => Path::new(f).parent().unwrap_or(Path::new(".")),
+    };
+    files
+        .iter()
+        .map(|written| {
+            let path = base.join(written);
+            let shown = path.to_string_lossy();
+            let text = read_input(&shown).map_err(|e| {
+                CliError::input(format!(
+                    "{}: security_opt seccomp={written}: {}",
+                    display_name(service_file),
+                    e.message
+                ))
+            })?;
+            Ok((written.clone(), text))
+        })
+        .collect()
 }
 
 fn load_image(i: &RenderInputs) -> Result<Option<Image>, CliError> {
@@ -183,7 +244,7 @@ fn load_image(i: &RenderInputs) -> Result<Option<Image>, CliError> {
     }
     let config = match &i.image_config {
         Some(f) => ImageConfig::from_json(display_name(f), &read_input(f)?)
-            .map_err(|e| core_err(f, None, e))?,
+            .map_err(|e| core_err(e, &i.service_file, None))?,
         None => ImageConfig::default(),
     };
     let passwd = i.passwd.as_deref().map(read_input).transpose()?;
@@ -200,18 +261,20 @@ fn do_render(
     i: &RenderInputs,
     adjust: impl FnOnce(&mut RenderOptions),
 ) -> Result<Rendered, CliError> {
-    let (file, service) = load_service(&i.service_file, i.service.as_deref())?;
-    let mut options = options_for(&service, i)?;
+    let loaded = load_service(&i.service_file, i.service.as_deref())?;
+    let service = &loaded.service;
+    let mut options = options_for(service, i)?;
     adjust(&mut options);
-    let req = core_requirements(&service, &options);
+    let req = core_requirements(service, &options);
+    options.seccomp_profiles = read_seccomp_profiles(&i.service_file, &req.seccomp_profiles)?;
     let host = HostRoot::live();
     let snapshot = match &i.probe {
         Some(s) => Snapshot::from_json(display_name(s), &read_input(s)?)
-            .map_err(|e| core_err(s, None, e))?,
+            .map_err(|e| core_err(e, &i.service_file, None))?,
         None => host_probe(&host, Some(&req)).map_err(|e| CliError::host(e.to_string()))?,
     };
     if !req.secret_refs.is_empty() {
-        let deployment = match &file {
+        let deployment = match &loaded.file {
             ServiceFile::Deployment(d) => d.deployment.clone(),
             ServiceFile::Bare(_) => service.name.clone(),
         };
@@ -226,31 +289,39 @@ fn do_render(
     }
     let image = load_image(i)?;
     let inputs = Inputs {
-        service: &service,
+        service,
         image: image.as_ref(),
         options: &options,
         snapshot: &snapshot,
     };
-    let rendered =
-        core_render(&inputs).map_err(|e| core_err(&i.service_file, i.probe.as_deref(), e))?;
+    let rendered = core_render(&inputs).map_err(|e| {
+        let e = loaded.locate(e);
+        let e = match &i.image_config {
+            Some(f) => e.in_input(InputKind::ImageConfig, display_name(f), None),
+            None => e,
+        };
+        core_err(e, &i.service_file, i.probe.as_deref())
+    })?;
     print_diagnostics(&rendered);
     Ok(rendered)
 }
 
-/// `warning[W003]: message (field)` on stderr.
+/// `warning[W003]: message (field)` on stderr, control characters of user text escaped as
+/// in error messages.
 fn print_diagnostics(r: &Rendered) {
     for d in &r.diagnostics {
         let severity = match d.severity {
             Severity::Warning => "warning",
             Severity::Info => "info",
         };
-        let code = d.code.split('_').next().unwrap_or(&d.code);
+        let code = DiagnosticCode::from_name(&d.code).map_or(d.code.as_str(), |c| c.id());
         let field = d
             .field
             .as_ref()
             .map(|f| format!(" ({f})"))
             .unwrap_or_default();
-        eprintln!("{severity}[{code}]: {}{field}", d.message);
+        let line = format!("{}{field}", d.message);
+        eprintln!("{severity}[{code}]: {}", escape_controls(&line));
     }
 }
 
@@ -311,16 +382,20 @@ fn host_err_input(e: HostError) -> CliError {
 
 pub(super) fn validate(a: ValidateArgs) -> Result<(), CliError> {
     let file = display_name(&a.config);
-    let problems = validate_config_text(&read_input(&a.config)?);
+    let text = read_input(&a.config)?;
+    let source = Source::new(InputKind::RuntimeConfig, file, &text, Syntax::Json);
+    let value = source.value().map_err(|e| CliError::input(e.to_string()))?;
+    // `file:line:col: field: message` for each problem (semantic rules, then the shape check).
+    let problems: Vec<String> = validate_config(&value)
+        .iter()
+        .map(|p| match locate(&text, &p.field) {
+            Some(at) if !p.field.is_empty() => format!("{file}:{}:{}: {p}", at.line, at.column),
+            _ => format!("{file}: {p}"),
+        })
+        .collect();
     if problems.is_empty() {
         println!("{file}: valid");
         return Ok(());
     }
-    Err(CliError::input(
-        problems
-            .iter()
-            .map(|p| format!("{file}: {p}"))
-            .collect::<Vec<_>>()
-            .join("\nocigen: "),
-    ))
+    Err(CliError::input(problems.join("\nocigen: ")))
 }

@@ -183,6 +183,29 @@ pub struct RenderInputs {
     /// `OCIGEN_SECRET_<NAME>` variables are read too.
     #[arg(long, value_name = "DIR")]
     pub secrets_dir: Option<PathBuf>,
+    /// Whose security defaults to follow: capabilities, seccomp profile, masked paths,
+    /// rlimits, pids limit (README, "Presets").
+    /// Default `docker`, or the `--options` file's.
+    #[arg(long, value_enum)]
+    pub preset: Option<PresetArg>,
+}
+
+/// `--preset`: the core's [`ocigen_core::Preset`] as a command-line value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PresetArg {
+    Docker,
+    Podman,
+    Containerd,
+}
+
+impl From<PresetArg> for ocigen_core::Preset {
+    fn from(p: PresetArg) -> Self {
+        match p {
+            PresetArg::Docker => ocigen_core::Preset::Docker,
+            PresetArg::Podman => ocigen_core::Preset::Podman,
+            PresetArg::Containerd => ocigen_core::Preset::Containerd,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -11,6 +11,7 @@ mod cpus;
 mod devices;
 mod gpus;
 mod identity;
+mod security;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -138,8 +139,8 @@ impl Probe<'_> {
 
 /// Probe the host. With `requirements`, exactly the devices, paths and variables they name are
 /// probed; without, the [`DEFAULT_DEVICE_PATHS`] plus discovered GPU nodes. The always-gathered
-/// basics (kernel, user, capabilities, subids, cgroup, /proc/devices, GPUs, DRM, CDI) come
-/// either way.
+/// basics (kernel, user, capabilities, subids, cgroup, /proc/devices, GPUs, DRM, CDI, LSMs,
+/// the agent's rlimits) come either way.
 pub fn probe(host: &HostRoot, requirements: Option<&Requirements>) -> HostResult<Snapshot> {
     match std::fs::metadata(&host.root) {
         Ok(m) if m.is_dir() => {}
@@ -167,6 +168,8 @@ pub fn probe(host: &HostRoot, requirements: Option<&Requirements>) -> HostResult
     gpus::probe_nvidia(&mut p);
     gpus::probe_drm(&mut p);
     cdi::probe_cdi(&mut p);
+    security::probe_lsm(&mut p);
+    security::probe_process_rlimits(&mut p);
 
     let device_paths: Vec<String> = match requirements {
         // The basics are in: GPU minors, DRM cards and CDI node paths are known now.

@@ -18,7 +18,7 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(30);
 /// The busybox applets the probe script and the tests call, linked to `bin/busybox`.
 const APPLETS: &[&str] = &[
     "sh", "awk", "cat", "env", "grep", "head", "hostname", "id", "ls", "mkdir", "mknod",
-    "readlink", "sed", "sleep", "stat", "tr", "wc",
+    "readlink", "sed", "sleep", "stat", "tr", "true", "unshare", "wc",
 ];
 
 const PROBE: &str = include_str!("probe.sh");
@@ -560,4 +560,14 @@ pub fn host_status(key: &str) -> String {
         .find_map(|l| l.strip_prefix(&format!("{key}:")))
         .map(|v| v.trim().to_string())
         .unwrap_or_else(|| panic!("host status has no {key}"))
+}
+
+/// This process's `Max open files` soft and hard limits (`None` when unlimited or unreadable).
+pub fn own_nofile() -> Option<(u64, u64)> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits
+        .lines()
+        .find_map(|l| l.strip_prefix("Max open files"))?;
+    let mut cols = line.split_whitespace().map(|c| c.parse::<u64>().ok());
+    Some((cols.next()??, cols.next()??))
 }

@@ -7,7 +7,8 @@
 #   n:PATH  `ARG=<count>`: entries of a directory, or bytes a file yields (masked paths)
 #   m:PATH  `ARG=<octal mode>`
 #   c:PATH  `ARG=<contents>`, newlines as `|`
-awk '/^(CapPrm|CapEff|CapBnd|NoNewPrivs):/ { sub(":", "", $1); print $1 "=" $2 }' /proc/self/status
+#   x:CMD   run the command line CMD (split at spaces): `ok`, or `err:` and what it printed
+awk '/^(CapPrm|CapEff|CapBnd|NoNewPrivs|Seccomp):/ { sub(":", "", $1); print $1 "=" $2 }' /proc/self/status
 echo "uid=$(id -u)"
 echo "gid=$(id -g)"
 echo "groups=$(id -G)"
@@ -49,6 +50,8 @@ for a in "$@"; do
     n:*) if [ -d "$p" ]; then echo "$a=$(ls -A "$p" | wc -l)"; else echo "$a=$(cat "$p" 2>/dev/null | wc -c)"; fi; continue ;;
     m:*) echo "$a=$(stat -c %a "$p")"; continue ;;
     c:*) echo "$a=$(tr '\n' '|' < "$p")"; continue ;;
+    # shellcheck disable=SC2086 # the command line is split on purpose
+    x:*) err=$( ($p) 2>&1 > /dev/null ) ;;
     *) echo "bad-check=$a"; continue ;;
     esac
     if [ $? -eq 0 ]; then echo "$a=ok"; else echo "$a=err:$err"; fi
