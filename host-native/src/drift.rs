@@ -237,7 +237,12 @@ fn tree(fact: &str, kind: DriftKind, was: &Value, is: &Value, out: &mut Vec<Drif
 
 fn leaf(fact: &str, kind: DriftKind, was: &Value, is: &Value, out: &mut Vec<Drift>) {
     if was != is {
-        push(out, fact.to_string(), kind, text(was), text(is));
+        // A variable the probe recorded as null is unset in the agent's environment.
+        let show = |v: &Value| match (kind, v) {
+            (DriftKind::Env, Value::Null) => "unset".to_string(),
+            _ => text(v),
+        };
+        push(out, fact.to_string(), kind, show(was), show(is));
     }
 }
 
@@ -498,5 +503,63 @@ fn unreadable(old: &Map<String, Value>, was: &Value, is: &Value, out: &mut Vec<D
             // Still unreadable: the reason's wording (an errno) is not a change of the host.
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ocigen_core::snapshot::{DeviceFact, PathKind};
+
+    #[test]
+    fn facts_only_the_new_probe_holds_are_not_drift() {
+        let kept = Snapshot::default();
+        let mut now = kept.clone();
+        now.devices
+            .insert("/dev/fuse".into(), DeviceFact::NotADevice);
+        now.paths.insert("/srv".into(), PathKind::Directory);
+        now.env.insert("X".into(), Some("1".into()));
+        now.unreadable
+            .insert("lsm".into(), "no such fact then".into());
+        assert_eq!(compare(&kept, &now), []);
+        // The other way round they are: the kept snapshot recorded them.
+        let back = compare(&now, &kept);
+        let kinds: Vec<_> = back.iter().map(|d| d.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                DriftKind::DeviceChanged,
+                DriftKind::Env,
+                DriftKind::Path,
+                DriftKind::Unreadable
+            ],
+            "{back:#?}"
+        );
+        assert_eq!(back[0].now, "not probed");
+        assert_eq!(back[1].to_string(), "env.X: 1 -> unset");
+    }
+
+    #[test]
+    fn first_difference_names_the_line() {
+        assert_eq!(
+            first_difference("a\nb\nc\n", "a\nB\nc\n"),
+            ("line 2: b".to_string(), "line 2: B".to_string())
+        );
+        assert_eq!(
+            first_difference("a\n", "a\nb\n"),
+            ("line 2: (end of file)".to_string(), "line 2: b".to_string())
+        );
+        assert_eq!(first_difference("a\n", "a").0, "line endings");
+    }
+
+    #[test]
+    fn a_still_unreadable_fact_with_new_wording_is_not_drift() {
+        let mut kept = Snapshot::default();
+        kept.unreadable
+            .insert("subuid".into(), "cannot read: EACCES".into());
+        let mut now = kept.clone();
+        now.unreadable
+            .insert("subuid".into(), "cannot read: permission denied".into());
+        assert_eq!(compare(&kept, &now), []);
     }
 }
