@@ -152,6 +152,41 @@ pub fn check(host: &HostRoot, snapshot: &Snapshot) -> HostResult<DriftReport> {
     })
 }
 
+/// The facts `requirements` need that `snapshot` does not record (`devices./dev/nvidia1`,
+/// `paths./srv/www`, `env.REGION`): empty when the snapshot covers them. A kept snapshot
+/// serves a service only if it covers it (checking drift says nothing about facts it never
+/// held); otherwise probe for the service.
+///
+/// ```
+/// use ocigen_host::core::{Requirements, Snapshot};
+/// use ocigen_host::drift::missing_facts;
+///
+/// let mut req = Requirements::default();
+/// req.device_paths.insert("/dev/fuse".into());
+/// req.env_names.insert("REGION".into());
+/// let mut kept = Snapshot::default();
+/// kept.env.insert("REGION".into(), Some("eu-1".into()));
+/// assert_eq!(missing_facts(&kept, &req), ["devices./dev/fuse"]);
+/// ```
+pub fn missing_facts(snapshot: &Snapshot, requirements: &Requirements) -> Vec<String> {
+    let devices = requirements
+        .device_paths_on(snapshot)
+        .into_iter()
+        .filter(|d| !snapshot.devices.contains_key(d))
+        .map(|d| format!("devices.{d}"));
+    let paths = requirements
+        .host_paths
+        .iter()
+        .filter(|p| !snapshot.paths.contains_key(*p))
+        .map(|p| format!("paths.{p}"));
+    let env = requirements
+        .env_names
+        .iter()
+        .filter(|n| !snapshot.env.contains_key(*n))
+        .map(|n| format!("env.{n}"));
+    devices.chain(paths).chain(env).collect()
+}
+
 /// Every fact `kept` records that differs in `now`. Facts only `now` records are ignored.
 pub fn compare(kept: &Snapshot, now: &Snapshot) -> Vec<Drift> {
     // Compared as JSON so that a fact added to the format later is compared too (as

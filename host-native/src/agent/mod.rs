@@ -159,6 +159,23 @@ pub struct Bundle {
     pub rendered: Rendered,
 }
 
+/// Where the snapshot [`Agent::snapshot_for`] returned comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapshotOrigin {
+    /// The kept snapshot: it covers the service and nothing in it changed.
+    Kept,
+    /// The kept snapshot drifted; this is the re-probe of the same facts.
+    Refreshed {
+        /// What changed.
+        changes: Vec<Drift>,
+    },
+    /// A new probe for the service: none was kept, or the kept one lacks these facts.
+    Probed {
+        /// The facts the kept snapshot lacked (empty when none was kept).
+        missing: Vec<String>,
+    },
+}
+
 /// The host side of a node agent: where the host is, where secrets come from (`S`), where
 /// volumes live (`V`). See the [module docs](self) for a whole round.
 #[derive(Debug, Clone)]
@@ -256,6 +273,54 @@ impl<S: SecretsProvider, V: VolumeResolver> Agent<S, V> {
     pub async fn check(&self, snapshot: &Snapshot) -> HostResult<DriftReport> {
         let (host, kept) = (self.host.clone(), snapshot.clone());
         blocking("drift check", move || drift::check(&host, &kept)).await
+    }
+
+    /// A snapshot to render `service` with, reusing `kept` when it still serves: when it
+    /// records every fact the service needs ([`drift::missing_facts`]) and none of them
+    /// drifted, it is returned as is; when some drifted, the re-probe of the same facts
+    /// ([`DriftReport::fresh`]); otherwise a new probe for the service. The origin says which,
+    /// and why.
+    ///
+    /// ```
+    /// use ocigen_host::agent::{Agent, SnapshotOrigin};
+    /// use ocigen_host::core::parse_service_file;
+    ///
+    /// let file = parse_service_file("web.yaml", "image: {name: busybox}").unwrap();
+    /// let service = file.service(Some("web")).unwrap();
+    /// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// rt.block_on(async {
+    ///     let agent = Agent::live();
+    ///     let (first, origin) = agent.snapshot_for(&service, None).await.unwrap();
+    ///     assert!(matches!(origin, SnapshotOrigin::Probed { .. }));
+    ///     // Kept, and checked before the next render: still true.
+    ///     let (_, origin) = agent.snapshot_for(&service, Some(&first)).await.unwrap();
+    ///     assert_eq!(origin, SnapshotOrigin::Kept);
+    /// });
+    /// ```
+    pub async fn snapshot_for(
+        &self,
+        service: &Service,
+        kept: Option<&Snapshot>,
+    ) -> HostResult<(Snapshot, SnapshotOrigin)> {
+        let options = RenderOptions::for_service(service.name.clone());
+        let req = requirements(service, &options);
+        let missing = match kept {
+            Some(kept) => {
+                let missing = drift::missing_facts(kept, &req);
+                if missing.is_empty() {
+                    let report = self.check(kept).await?;
+                    return Ok(if report.is_clean() {
+                        (kept.clone(), SnapshotOrigin::Kept)
+                    } else {
+                        let changes = report.changes;
+                        (report.fresh, SnapshotOrigin::Refreshed { changes })
+                    });
+                }
+                missing
+            }
+            None => Vec::new(),
+        };
+        Ok((self.probe(&req).await?, SnapshotOrigin::Probed { missing }))
     }
 
     /// Prepare the cgroup v2 leaf once, at start-up: move this process into `<scope>/init`

@@ -157,7 +157,8 @@ impl VolumeResolver for BTreeMap<String, String> {
     }
 }
 
-/// Plain directories under one root, created on first use:
+/// Plain directories under one root, created on first use and returned as absolute,
+/// canonical paths:
 /// `<root>/named/<name>` (shared by every container), `<root>/anon/<container id>/<key>`
 /// (one per container). S3 volumes are not resolved (a bucket needs a FUSE mount the agent
 /// makes itself), so a service with one fails to render, naming the bucket.
@@ -179,7 +180,8 @@ impl VolumeResolver for BTreeMap<String, String> {
 /// let dirs = VolumeDirs::new(root.path());
 /// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
 /// let path = rt.block_on(dirs.volume_path(&ContainerId::new("web", 1), volume)).unwrap();
-/// assert_eq!(path, Some(root.path().join("named/site").display().to_string()));
+/// let want = root.path().canonicalize().unwrap().join("named/site");
+/// assert_eq!(path, Some(want.display().to_string()));
 /// assert!(root.path().join("named/site").is_dir());
 /// ```
 #[derive(Debug, Clone)]
@@ -220,6 +222,11 @@ impl VolumeResolver for VolumeDirs {
         tokio::fs::create_dir_all(&dir)
             .await
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        // A bind source must be absolute (runc resolves a relative one against the bundle),
+        // and real: the root may be given relative, or through a link.
+        let dir = tokio::fs::canonicalize(&dir)
+            .await
+            .map_err(|e| format!("cannot resolve {}: {e}", dir.display()))?;
         dir.to_str()
             .map(|s| Some(s.to_string()))
             .ok_or_else(|| format!("{} is not UTF-8", dir.display()))
