@@ -118,6 +118,9 @@ fn emit(text: &str, output: Option<&Path>) -> Result<(), CliError> {
 }
 
 pub(super) fn probe(a: ProbeArgs) -> Result<(), CliError> {
+    if let Some(snapshot) = &a.check {
+        return super::check::probe_check(snapshot, a.host_root);
+    }
     let req = match &a.for_file {
         Some(file) => {
             let service = load_service(file, a.service.as_deref())?.service;

@@ -4,6 +4,7 @@
 //! Exit codes: 0 ok; 1 invalid input (the message names file and field); 2 usage; 3 host or
 //! probe failure (including a snapshot that lacks a fact the render needs).
 
+mod check;
 mod commands;
 
 use std::ffi::OsString;
@@ -11,6 +12,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub use check::EXIT_DRIFT;
 
 /// Invalid input: a file or field is wrong.
 pub const EXIT_INPUT: u8 = 1;
@@ -58,7 +61,7 @@ pub struct Cli {
 pub enum Command {
     /// Probe this host and print the snapshot JSON.
     #[command(
-        after_help = "Examples:\n  ocigen probe                       # general snapshot (common device nodes)\n  ocigen probe --for web.yaml -o host.json   # exactly what web.yaml needs"
+        after_help = "Examples:\n  ocigen probe                       # general snapshot (common device nodes)\n  ocigen probe --for web.yaml -o host.json   # exactly what web.yaml needs\n  ocigen probe --check host.json     # still true? exit 0, or 1 with each changed fact"
     )]
     Probe(ProbeArgs),
     /// Render config.json for a service (on stdout; diagnostics on stderr).
@@ -99,6 +102,10 @@ pub struct ProbeArgs {
     /// Write the snapshot here instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Re-probe the facts this snapshot holds and list each that changed (exit 1), or say
+    /// there is no drift (exit 0). `-` reads it from stdin.
+    #[arg(long, value_name = "SNAPSHOT", conflicts_with_all = ["for_file", "output"])]
+    pub check: Option<String>,
     /// Read the host through this directory instead of `/` (a host tree mounted elsewhere).
     #[arg(long, value_name = "DIR", hide = true, default_value = "/")]
     pub host_root: PathBuf,

@@ -43,7 +43,9 @@ pub const DEFAULT_DEVICE_PATHS: &[&str] = &[
 /// inject fixed values so a fake tree probes the same everywhere.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HostIdentity {
+    /// The effective uid, gid and user name.
     pub user: UserFacts,
+    /// Kernel release and architecture.
     pub kernel: KernelFacts,
 }
 
