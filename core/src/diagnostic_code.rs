@@ -21,16 +21,19 @@ pub enum DiagnosticCode {
     DefaultCapsUnavailable,
     EnvOverridden,
     CgroupOutsideDelegation,
+    LimitNotApplied,
+    CgroupAgentNotInLeaf,
     PrivilegedCaps,
     CdiSpecShadowed,
     DnsIgnoredHostNetwork,
     FieldNotApplied,
+    HostsWithoutHostEntries,
 }
 
 use DiagnosticCode::*;
 
 impl DiagnosticCode {
-    pub const ALL: [DiagnosticCode; 16] = [
+    pub const ALL: [DiagnosticCode; 19] = [
         NetworkTier,
         S3Volume,
         GpuNodeMissing,
@@ -43,10 +46,13 @@ impl DiagnosticCode {
         DefaultCapsUnavailable,
         EnvOverridden,
         CgroupOutsideDelegation,
+        LimitNotApplied,
+        CgroupAgentNotInLeaf,
         PrivilegedCaps,
         CdiSpecShadowed,
         DnsIgnoredHostNetwork,
         FieldNotApplied,
+        HostsWithoutHostEntries,
     ];
 
     /// The code a diagnostic carries (`W003_GPU_NODE_MISSING`), if it is one of ours.
@@ -69,10 +75,13 @@ impl DiagnosticCode {
             DefaultCapsUnavailable => "W010",
             EnvOverridden => "W011",
             CgroupOutsideDelegation => "W012",
+            LimitNotApplied => "W013",
+            CgroupAgentNotInLeaf => "W014",
             PrivilegedCaps => "I001",
             CdiSpecShadowed => "I002",
             DnsIgnoredHostNetwork => "I003",
             FieldNotApplied => "I004",
+            HostsWithoutHostEntries => "I005",
         }
     }
 
@@ -91,10 +100,13 @@ impl DiagnosticCode {
             DefaultCapsUnavailable => codes::DEFAULT_CAPS_UNAVAILABLE,
             EnvOverridden => codes::ENV_OVERRIDDEN,
             CgroupOutsideDelegation => codes::CGROUP_OUTSIDE_DELEGATION,
+            LimitNotApplied => codes::LIMIT_NOT_APPLIED,
+            CgroupAgentNotInLeaf => codes::CGROUP_AGENT_NOT_IN_LEAF,
             PrivilegedCaps => codes::PRIVILEGED_CAPS,
             CdiSpecShadowed => codes::CDI_SPEC_SHADOWED,
             DnsIgnoredHostNetwork => codes::DNS_IGNORED_HOST_NETWORK,
             FieldNotApplied => codes::FIELD_NOT_APPLIED,
+            HostsWithoutHostEntries => codes::HOSTS_WITHOUT_HOST_ENTRIES,
         }
     }
 }

@@ -14,8 +14,8 @@ use crate::options::RenderOptions;
 use crate::service::SecurityOpts;
 use crate::service::Service;
 use crate::snapshot::{
-    CdiFacts, CgroupFacts, DeviceFact, DrmCard, KernelFacts, LsmFacts, NvidiaGpu, PathKind,
-    ProcDevices, ProcessRlimits, Snapshot, SubIdRange, UserFacts,
+    CdiFacts, CgroupFacts, CpusetFacts, DeviceFact, DrmCard, KernelFacts, LsmFacts, NvidiaGpu,
+    PathKind, ProcDevices, ProcessRlimits, Snapshot, SubIdRange, UserFacts,
 };
 
 /// Everything one render reads. All borrowed; nothing here touches the host.
@@ -157,6 +157,18 @@ impl<'a> Host<'a> {
     pub fn cgroup(&self) -> &'a CgroupFacts {
         self.read("cgroup");
         &self.snap.cgroup
+    }
+
+    /// The host's online CPUs and memory nodes (`field`: the input that needs them).
+    pub fn cpuset(&self, field: &str) -> Result<&'a CpusetFacts> {
+        self.read("cpuset");
+        if self.snap.unreadable.contains_key("cpuset") {
+            return Err(self.missing("cpuset", field));
+        }
+        self.snap
+            .cpuset
+            .as_ref()
+            .ok_or_else(|| self.missing("cpuset", field))
     }
 
     pub fn proc_devices(&self) -> &'a ProcDevices {

@@ -126,6 +126,20 @@ pub struct RenderOptions {
     /// core parses them.
     #[serde(default)]
     pub seccomp_profiles: BTreeMap<String, String>,
+    /// The GPUs the agent assigned to this container, each a host GPU index (`"2"`) or UUID
+    /// (`"GPU-..."`); as many as `resources.gpu.count`. Default: the first `count` GPUs, so
+    /// two replicas on one host need this to get different GPUs.
+    #[serde(default)]
+    pub gpus: Option<Vec<String>>,
+    /// Namespaces of other containers, for `network_mode`/`pid_mode`/`ipc_mode:
+    /// container:<id>`: container id -> namespace (`network`, `pid`, `ipc`) -> its path
+    /// (`/proc/<pid>/ns/net`). The agent knows them; a render cannot.
+    #[serde(default)]
+    pub container_namespaces: BTreeMap<String, BTreeMap<String, String>>,
+    /// Strict limits: a resource setting this host cannot apply (no such controller, a v1-only
+    /// setting on cgroup v2) is an error instead of warning W013.
+    #[serde(default)]
+    pub strict: bool,
 }
 
 impl RenderOptions {
@@ -153,6 +167,9 @@ impl RenderOptions {
             rootfs: None,
             preset: Preset::Docker,
             seccomp_profiles: BTreeMap::new(),
+            gpus: None,
+            container_namespaces: BTreeMap::new(),
+            strict: false,
         }
     }
 }

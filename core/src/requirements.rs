@@ -55,6 +55,7 @@ pub const BASIC_FACTS: &[&str] = &[
     "cdi",
     "lsm",
     "process_rlimits",
+    "cpuset",
 ];
 
 impl Requirements {

@@ -16,13 +16,16 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, FieldPath, InputKind, Result};
 use crate::read::{Source, Syntax};
 
-/// Version of the snapshot format this core writes. Version 2 added [`Snapshot::lsm`] and
-/// [`Snapshot::process_rlimits`].
+/// Version of the snapshot format this core writes. Version 2 added [`Snapshot::lsm`],
+/// [`Snapshot::process_rlimits`] and [`Snapshot::cpuset`].
 pub const SNAPSHOT_VERSION: u32 = 2;
 
 /// The oldest version this core still reads. A version 1 snapshot lacks the facts added
 /// since; a render that needs one of them fails naming it, any other render works.
 pub const OLDEST_SNAPSHOT_VERSION: u32 = 1;
+
+/// Facts added in version 2, for the error that says an old snapshot predates them.
+const SINCE_V2: &[&str] = &["lsm", "process_rlimits", "cpuset"];
 
 /// All host facts, as data.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -76,6 +79,10 @@ pub struct Snapshot {
     /// when it cannot raise limits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process_rlimits: Option<ProcessRlimits>,
+    /// The CPUs and memory nodes a container may be pinned to (since version 2): what a
+    /// service's `resources.cpuset` is checked against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpuset: Option<CpusetFacts>,
     /// Facts the probe tried and could not read: fact name -> reason.
     /// Fact names are the same as in [`Error::MissingFact`] (`devices./dev/nvidia0`, `subuid`...).
     #[serde(default)]
@@ -89,6 +96,16 @@ pub struct KernelFacts {
     pub release: String,
     /// `uname -m` (x86_64, aarch64...)
     pub arch: String,
+}
+
+/// Online CPUs and memory nodes, in the kernel's list form (`0-7,16`), as
+/// `/sys/devices/system/cpu/online` and `/sys/devices/system/node/online` give them (a kernel
+/// without NUMA has no node list: node `0`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CpusetFacts {
+    pub cpus: String,
+    pub mems: String,
 }
 
 /// The Linux security modules a runtime could use on this host.
@@ -351,7 +368,7 @@ impl Snapshot {
         let why = match self.unreadable.get(fact) {
             Some(reason) => format!("recorded as unreadable: {reason}"),
             // Say why an old snapshot lacks it, so re-probing is the obvious fix.
-            None if self.snapshot_version < 2 && matches!(top, "lsm" | "process_rlimits") => {
+            None if self.snapshot_version < 2 && SINCE_V2.contains(&top) => {
                 format!(
                     "does not contain (snapshot version {} predates it)",
                     self.snapshot_version
@@ -421,5 +438,23 @@ mod tests {
             ..Snapshot::default()
         };
         assert!(!new.missing("lsm", "x").to_string().contains("predates"));
+        let msg = old
+            .missing("cpuset", "services.web.resources.cpuset")
+            .to_string();
+        assert!(msg.contains("snapshot version 1 predates it"), "{msg}");
+    }
+
+    #[test]
+    fn the_cpuset_fact_round_trips() {
+        let snap = Snapshot {
+            snapshot_version: 2,
+            cpuset: Some(CpusetFacts {
+                cpus: "0-3".into(),
+                mems: "0".into(),
+            }),
+            ..Snapshot::default()
+        };
+        let back = Snapshot::from_json("s", &snap.to_json()).unwrap();
+        assert_eq!(back.cpuset.map(|c| c.cpus).as_deref(), Some("0-3"));
     }
 }

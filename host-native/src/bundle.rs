@@ -6,6 +6,9 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use nix::fcntl::{Flock, FlockArg};
 
 use ocigen_core::{BundleFile, Rendered};
 
@@ -101,16 +104,19 @@ pub fn check_bundle_paths(rootfs: &Path, out: &Path) -> HostResult<()> {
     })
 }
 
-/// The pid in a temporary name `.<name>.tmp-<pid>` that [`write_atomic`] gives `name`.
+/// The pid in a temporary name [`write_atomic`] gives `name`: `.<name>.tmp-<pid>-<seq>`, or
+/// `.<name>.tmp-<pid>` as earlier versions wrote it.
 fn temp_pid(file: &str, name: &str) -> Option<i32> {
-    let digits = file
+    let rest = file
         .strip_prefix('.')?
         .strip_prefix(name)?
         .strip_prefix(".tmp-")?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    let (pid, seq) = rest.split_once('-').unwrap_or((rest, "0"));
+    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !number(pid) || !number(seq) {
         return None;
     }
-    digits.parse().ok()
+    pid.parse().ok()
 }
 
 /// Whether a process with this pid exists (signal 0 checks without sending; EPERM means it
@@ -125,8 +131,8 @@ fn pid_alive(pid: i32) -> bool {
 }
 
 /// Remove the temporary files of `name` in `dir` that writers killed mid-write left behind:
-/// `.<name>.tmp-<pid>` whose pid no longer runs. A live writer's file is left alone, and so
-/// is anything that is not a plain file.
+/// those whose pid no longer runs. A live writer's file (this process's included: another
+/// thread may be writing) is left alone, and so is anything that is not a plain file.
 pub fn remove_stale_temps(dir: &Path, name: &str) -> HostResult<usize> {
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
@@ -157,8 +163,15 @@ fn refuse(path: &Path, message: &str) -> HostError {
     }
 }
 
+/// Temp-file names made by this process so far: with the pid, a name no other writer uses.
+static TMP_SEQ: AtomicU64 = AtomicU64::new(0);
+
 /// Write `contents` to `path` atomically: a temp file beside it, fsync, rename, fsync the
 /// directory. Readers see the old file or the new one, never a torn one.
+///
+/// Safe to call concurrently for the same `path`, from threads or processes: every call
+/// writes its own temp file (pid and a per-process sequence number in the name), so the last
+/// rename wins and the file always holds exactly one caller's bytes.
 pub fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> HostResult<()> {
     // `out.json` has the parent "", which open() refuses: that is the current directory.
     let dir = match path.parent() {
@@ -169,23 +182,11 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> HostResult<()> {
     let name = path
         .file_name()
         .ok_or_else(|| refuse(path, "has no file name"))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    // A temp file left by a crashed run with our pid would make create_new fail; those of
-    // other killed writers would stay forever.
-    let _ = fs::remove_file(&tmp);
+    // Temporary files of earlier writers that were killed mid-write would stay forever.
     // Best effort: a leftover that cannot be removed must not stop this write.
     let _ = remove_stale_temps(dir, &name.to_string_lossy());
+    let (tmp, mut f) = create_temp(dir, &name.to_string_lossy(), mode)?;
     let result = (|| {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&tmp)
-            .map_err(|e| HostError::io("create", &tmp, e))?;
         f.write_all(contents)
             .map_err(|e| HostError::io("write", &tmp, e))?;
         // The umask may have cut bits off `mode`; the core's mode is what the file must have.
@@ -201,6 +202,30 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> HostResult<()> {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// A new temp file `.<name>.tmp-<pid>-<seq>` in `dir`. `create_new` never reuses a name: one
+/// left behind by a crashed process that had our pid is skipped, not removed (it could also
+/// belong to a live writer in another pid namespace), and remove_bundle clears it later.
+fn create_temp(dir: &Path, name: &str, mode: u32) -> HostResult<(PathBuf, File)> {
+    let pid = std::process::id();
+    let mut attempts = 0;
+    loop {
+        let seq = TMP_SEQ.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".{name}.tmp-{pid}-{seq}"));
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&tmp)
+        {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempts < 100 => {
+                attempts += 1;
+            }
+            Err(e) => return Err(HostError::io("create", &tmp, e)),
+        }
+    }
 }
 
 /// Where a bundle file goes; refuses absolute paths, `..`, and symlinked directories on the
@@ -225,9 +250,17 @@ fn bundle_file_path(bundle: &Path, rel: &str) -> HostResult<PathBuf> {
                 ))
             }
             Ok(_) => {}
-            Err(_) if i + 1 < comps.len() => {
-                fs::create_dir(&at).map_err(|e| HostError::io("create", &at, e))?
-            }
+            Err(_) if i + 1 < comps.len() => match fs::create_dir(&at) {
+                Ok(()) => {}
+                // A concurrent writer of the same bundle made it first: check what it is.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let m = fs::symlink_metadata(&at).map_err(|e| HostError::io("read", &at, e))?;
+                    if !m.is_dir() {
+                        return Err(refuse(&at, "appeared while writing and is not a directory"));
+                    }
+                }
+                Err(e) => return Err(HostError::io("create", &at, e)),
+            },
             Err(_) => {}
         }
     }
@@ -241,17 +274,31 @@ pub fn write_bundle(bundle: &Path, rendered: &Rendered) -> HostResult<()> {
 
 /// [`write_bundle`] from its parts. Bundle files first, so a config.json that exists is
 /// always complete with what it refers to.
+///
+/// Writers of the same bundle directory take turns: each holds an exclusive `flock` on the
+/// directory while it writes, so the bundle ends up with one writer's config.json *and* that
+/// same writer's files, never a config.json of one render beside the resolv.conf of another.
 pub fn write_bundle_parts(
     bundle: &Path,
     config_json: &str,
     files: &[BundleFile],
 ) -> HostResult<()> {
+    let _lock = lock_bundle(bundle)?;
     for f in files {
         let path = bundle_file_path(bundle, &f.path)?;
         write_atomic(&path, f.contents.as_bytes(), f.mode)?;
     }
     let config = bundle_file_path(bundle, "config.json")?;
     write_atomic(&config, config_json.as_bytes(), 0o644)
+}
+
+/// An exclusive flock on the bundle directory, released when dropped. flock locks belong to
+/// the open file description, so two threads of one process exclude each other as two
+/// processes do. Blocks until the lock is free: call it off async runtime threads.
+fn lock_bundle(bundle: &Path) -> HostResult<Flock<File>> {
+    let dir = File::open(bundle).map_err(|e| HostError::io("open", bundle, e))?;
+    Flock::lock(dir, FlockArg::LockExclusive)
+        .map_err(|(_, errno)| HostError::io("lock", bundle, std::io::Error::from(errno)))
 }
 
 /// Remove a bundle directory and everything in it. Symbolic links are unlinked, never
@@ -268,6 +315,9 @@ pub fn remove_bundle(bundle: &Path) -> HostResult<()> {
     if !m.is_dir() {
         return Err(refuse(bundle, "is not a directory"));
     }
+    // Wait for a writer of this bundle to finish: removing under it would fail its writes
+    // half-way. A writer that gets the lock after us finds the directory gone and fails.
+    let _lock = lock_bundle(bundle)?;
     remove_tree(bundle, m.dev())
 }
 

@@ -19,8 +19,11 @@ use serde_json::Value;
 /// A runtime-spec schema release carried in this binary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SchemaVersion {
+    /// runtime-spec v1.0.2, for configs declaring 1.0.x.
     V1_0_2,
+    /// runtime-spec v1.2.1, for 1.1.x and 1.2.x.
     V1_2_1,
+    /// runtime-spec v1.3.0, for 1.3.x.
     V1_3_0,
 }
 
@@ -48,6 +51,7 @@ const V1_3_0: Files = schema_files!("v1.3.0": "config-schema.json", "config-linu
     "defs-windows.json", "defs-zos.json", "features-linux.json");
 
 impl SchemaVersion {
+    /// Every release carried, oldest first.
     pub const ALL: [SchemaVersion; 3] = [Self::V1_0_2, Self::V1_2_1, Self::V1_3_0];
 
     /// The schema for a declared `ociVersion`, or `None` for a version we carry none for.

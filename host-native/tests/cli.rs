@@ -427,7 +427,7 @@ fn control_characters_never_reach_the_terminal_raw() {
 #[test]
 fn diagnostics_show_their_short_code_and_escape_user_text() {
     let tmp = workdir(&format!(
-        "{WEB}    labels: {{team: a}}\n    devices: [{{path: \"/dev/no\\u0007pe\"}}]\n"
+        "{WEB}    stdin_open: true\n    devices: [{{path: \"/dev/no\\u0007pe\"}}]\n"
     ));
     let o = ocigen_in(tmp.path(), &["render", "web.yaml", "--probe", "host.json"]);
     let e = stderr(&o);

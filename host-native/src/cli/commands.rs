@@ -38,7 +38,7 @@ fn max_input_size() -> u64 {
 }
 
 /// Read a named input file, at most `--max-input-size` bytes; `-` is stdin.
-fn read_input(name: &str) -> Result<String, CliError> {
+pub(super) fn read_input(name: &str) -> Result<String, CliError> {
     let limit = max_input_size();
     let result = if name == "-" {
         read_stdin_limited(limit)
@@ -55,7 +55,7 @@ fn read_input(name: &str) -> Result<String, CliError> {
 }
 
 /// The live host, read with the same size limit as every other input.
-fn live_host() -> HostRoot {
+pub(super) fn live_host() -> HostRoot {
     HostRoot {
         max_file_size: max_input_size(),
         ..HostRoot::live()
@@ -149,6 +149,9 @@ fn emit(text: &str, output: Option<&Path>) -> Result<(), CliError> {
 }
 
 pub(super) fn probe(a: ProbeArgs) -> Result<(), CliError> {
+    if let Some(snapshot) = &a.check {
+        return super::check::probe_check(snapshot, a.host_root);
+    }
     let req = match &a.for_file {
         Some(file) => {
             let loaded = load_service(file, a.service.as_deref())?;
@@ -178,20 +181,71 @@ pub(super) fn requirements(a: RequirementsArgs) -> Result<(), CliError> {
     emit(&to_canonical_json(&req), None)
 }
 
-/// Render options from the flags (bundle and rootfs are set by the caller).
-fn options_for(service: &Service, i: &RenderInputs) -> RenderOptions {
-    let mut o = RenderOptions::new(service.name.clone(), i.replica);
-    o.hostname = i.hostname.clone();
-    o.host_network = i.host_network;
-    o.bundle_dir = i.bundle_dir.clone();
-    o.cgroup_parent = i.cgroup_parent.clone();
-    o.volume_paths = i.volumes.iter().cloned().collect();
-    o.extra_env = i.env.clone();
+/// Render options: the `--options` file (or the service's defaults), then each flag given
+/// on top of it (bundle and rootfs are set by the caller).
+fn options_for(service: &Service, i: &RenderInputs) -> Result<RenderOptions, CliError> {
+    let mut o = match &i.options {
+        Some(file) => {
+            let bad = |e: serde_json::Error| {
+                CliError::input(format!(
+                    "{}: not render options JSON: {e}",
+                    display_name(file)
+                ))
+            };
+            let mut value: serde_json::Value =
+                serde_json::from_str(&read_input(file)?).map_err(bad)?;
+            // The container is the service being rendered unless the file names another.
+            if let Some(map) = value.as_object_mut() {
+                map.entry("container_id")
+                    .or_insert_with(|| serde_json::json!({ "service": service.name }));
+            }
+            serde_json::from_value::<RenderOptions>(value).map_err(bad)?
+        }
+        None => RenderOptions::for_service(service.name.clone()),
+    };
+    let id = &mut o.container_id;
+    if let Some(replica) = i.replica {
+        id.replica = replica;
+    }
+    if let Some(role) = &i.role {
+        id.role = role.clone();
+    }
+    if let Some(node) = i.node_id {
+        id.node_id = node;
+    }
+    let set = |slot: &mut Option<String>, flag: &Option<String>| {
+        if flag.is_some() {
+            slot.clone_from(flag);
+        }
+    };
+    set(&mut o.hostname, &i.hostname);
+    set(&mut o.bundle_dir, &i.bundle_dir);
+    set(&mut o.cgroup_parent, &i.cgroup_parent);
+    set(&mut o.api_socket, &i.api_socket);
+    set(&mut o.cwd, &i.cwd);
+    o.host_network |= i.host_network;
+    o.strict |= i.strict;
+    o.volume_paths.extend(i.volumes.iter().cloned());
+    o.extra_env.extend(i.env.iter().cloned());
+    if !i.args.is_empty() {
+        o.args = Some(i.args.clone());
+    }
+    if let Some(gpus) = &i.gpus {
+        o.gpus = Some(gpus.iter().map(|g| g.trim().to_string()).collect());
+    }
+    for (id, ns, path) in &i.container_ns {
+        o.container_namespaces
+            .entry(id.clone())
+            .or_default()
+            .insert(ns.clone(), path.clone());
+    }
     if i.strict_cdi {
         o.cdi_mode = CdiMode::Strict;
     }
-    o.preset = i.preset.into();
-    o
+    if let Some(preset) = i.preset {
+        o.preset = preset.into();
+    }
+    Ok(o)
 }
 
 /// The text of each seccomp profile file the service names, keyed as written in its
@@ -247,7 +301,7 @@ fn do_render(
 ) -> Result<Rendered, CliError> {
     let loaded = load_service(&i.service_file, i.service.as_deref())?;
     let service = &loaded.service;
-    let mut options = options_for(service, i);
+    let mut options = options_for(service, i)?;
     adjust(&mut options);
     let req = core_requirements(service, &options);
     options.seccomp_profiles = read_seccomp_profiles(&i.service_file, &req.seccomp_profiles)?;
@@ -336,12 +390,33 @@ pub(super) fn bundle(a: BundleArgs) -> Result<(), CliError> {
     let rootfs = bundle::canonical_rootfs(&a.rootfs).map_err(host_err_input)?;
     bundle::check_bundle_paths(&rootfs, &a.out).map_err(host_err_input)?;
     let out = bundle::create_bundle_dir(&a.out).map_err(host_err)?;
+    if a.cgroup_leaf {
+        cgroup_leaf()?;
+    }
     let rendered = do_render(&a.inputs, |o| {
         o.rootfs = Some(rootfs.to_string_lossy().into_owned());
         o.bundle_dir = Some(out.to_string_lossy().into_owned());
     })?;
     bundle::write_bundle(&out, &rendered).map_err(host_err)?;
     println!("{}", out.display());
+    Ok(())
+}
+
+/// `bundle --cgroup-leaf`: on a v2 host, move this command's whole scope into its leaf, so
+/// the probe that follows sees the agent in `<scope>/init` and runc can enable controllers in
+/// `<scope>/containers`.
+fn cgroup_leaf() -> Result<(), CliError> {
+    let host = live_host();
+    let snap = host_probe(&host, None).map_err(|e| CliError::host(e.to_string()))?;
+    let moved =
+        crate::cgroup_leaf::move_scope_into_leaf(&host, snap.cgroup.layout, std::process::id())
+            .map_err(|e| CliError::host(format!("--cgroup-leaf: {e}")))?;
+    match moved {
+        Some(parent) => eprintln!(
+            "ocigen: moved this scope's processes into its init leaf; containers go under {parent}"
+        ),
+        None => eprintln!("ocigen: --cgroup-leaf: nothing to move (not cgroup v2, or at the root)"),
+    }
     Ok(())
 }
 

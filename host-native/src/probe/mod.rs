@@ -7,6 +7,7 @@
 
 mod cdi;
 mod cgroup;
+mod cpus;
 mod devices;
 mod gpus;
 mod identity;
@@ -43,7 +44,9 @@ pub const DEFAULT_DEVICE_PATHS: &[&str] = &[
 /// inject fixed values so a fake tree probes the same everywhere.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HostIdentity {
+    /// The effective uid, gid and user name.
     pub user: UserFacts,
+    /// Kernel release and architecture.
     pub kernel: KernelFacts,
 }
 
@@ -173,6 +176,7 @@ pub fn probe(host: &HostRoot, requirements: Option<&Requirements>) -> HostResult
     identity::probe_subids(&mut p);
     devices::probe_proc_devices(&mut p);
     cgroup::probe_cgroup(&mut p);
+    cpus::probe_cpuset(&mut p);
     gpus::probe_nvidia(&mut p);
     gpus::probe_drm(&mut p);
     cdi::probe_cdi(&mut p);
