@@ -141,12 +141,16 @@ fn stale_temporary_files_of_dead_writers_are_removed() {
     child.wait().unwrap();
     let stale = dir.join(format!(".config.json.tmp-{dead}"));
     let live = dir.join(".config.json.tmp-1"); // pid 1 always runs
+    let stale_seq = dir.join(format!(".config.json.tmp-{dead}-3"));
     let other = dir.join(format!(".resolv.conf.tmp-{dead}x"));
-    for f in [&stale, &live, &other] {
+    for f in [&stale, &stale_seq, &live, &other] {
         fs::write(f, "partial").unwrap();
     }
     write_bundle_parts(dir, "{}\n", &[]).unwrap();
-    assert!(!stale.exists(), "the dead writer's file stayed");
+    assert!(
+        !stale.exists() && !stale_seq.exists(),
+        "a dead writer's file stayed"
+    );
     assert!(live.exists() && other.exists());
     assert_eq!(fs::read_to_string(dir.join("config.json")).unwrap(), "{}\n");
     // A directory with that name is not a temporary file of ours.
