@@ -13,8 +13,8 @@ use crate::image::Image;
 use crate::options::RenderOptions;
 use crate::service::Service;
 use crate::snapshot::{
-    CdiFacts, CgroupFacts, DeviceFact, DrmCard, KernelFacts, NvidiaGpu, PathKind, ProcDevices,
-    Snapshot, SubIdRange, UserFacts,
+    CdiFacts, CgroupFacts, DeviceFact, DrmCard, KernelFacts, NvidiaDriver, NvidiaGpu, PathKind,
+    ProcDevices, Snapshot, SubIdRange, UserFacts,
 };
 
 /// Everything one render reads. All borrowed; nothing here touches the host.
@@ -139,6 +139,16 @@ impl<'a> Host<'a> {
     pub fn nvidia_gpus(&self) -> &'a [NvidiaGpu] {
         self.read("nvidia_gpus");
         &self.snap.nvidia_gpus
+    }
+
+    /// The NVIDIA driver's files and capabilities; a snapshot without them (version 1, or a
+    /// host whose driver the probe could not read) is a missing fact, never "no files".
+    pub fn nvidia_driver(&self, field: &str) -> Result<&'a NvidiaDriver> {
+        self.read("nvidia_driver");
+        self.snap
+            .nvidia_driver
+            .as_ref()
+            .ok_or_else(|| self.missing("nvidia_driver", field))
     }
 
     pub fn drm_cards(&self) -> &'a [DrmCard] {

@@ -15,14 +15,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// Version of the snapshot format this core reads and writes.
-pub const SNAPSHOT_VERSION: u32 = 1;
+/// Version of the snapshot format this core writes. Version 2 added [`Snapshot::nvidia_driver`].
+pub const SNAPSHOT_VERSION: u32 = 2;
+
+/// The oldest version this core still reads. A version 1 snapshot lacks the facts added
+/// since; a render that needs one of them fails naming it, any other render works.
+pub const OLDEST_SNAPSHOT_VERSION: u32 = 1;
 
 /// All host facts, as data.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
-    /// Format version; must equal [`SNAPSHOT_VERSION`].
+    /// Format version: [`OLDEST_SNAPSHOT_VERSION`] to [`SNAPSHOT_VERSION`].
     pub snapshot_version: u32,
     /// Free text: which host this was recorded on and how (not used by renders).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,6 +66,10 @@ pub struct Snapshot {
     /// Agent environment values referenced by `$E:NAME`; `null` = unset.
     #[serde(default)]
     pub env: BTreeMap<String, Option<String>>,
+    /// The NVIDIA driver's user-space files and capability devices (since version 2), for
+    /// generating a CDI spec without nvidia-ctk. Absent when the host has no NVIDIA driver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nvidia_driver: Option<NvidiaDriver>,
     /// Facts the probe tried and could not read: fact name -> reason.
     /// Fact names are the same as in [`Error::MissingFact`] (`devices./dev/nvidia0`, `subuid`...).
     #[serde(default)]
@@ -208,6 +216,73 @@ pub struct CdiFile {
     pub text: String,
 }
 
+/// The NVIDIA driver as user space sees it: what a container needs mounted to run
+/// `nvidia-smi` or CUDA, and the capability devices MIG uses. Read from
+/// `/proc/driver/nvidia`, the loader cache (`/etc/ld.so.cache`) and the driver's folders.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NvidiaDriver {
+    /// Kernel module version from `/proc/driver/nvidia/version` (`580.159.04`). The
+    /// driver's libraries carry it as their file name suffix (`libcuda.so.580.159.04`).
+    pub version: String,
+    /// The driver's libraries for the host's architecture: files named `lib*.so.<version>`
+    /// and the links that resolve to one (`libcuda.so.1`), most preferred first: those the
+    /// loader cache lists, then those found in the driver folders.
+    #[serde(default)]
+    pub libraries: Vec<DriverFile>,
+    /// Driver programs (`nvidia-smi`, `nvidia-cuda-mps-control`...), the first of each name
+    /// in the binary folders' search order.
+    #[serde(default)]
+    pub binaries: Vec<DriverFile>,
+    /// Capability devices from `/proc/driver/nvidia/capabilities`.
+    #[serde(default)]
+    pub capabilities: NvidiaCapabilities,
+}
+
+/// One driver file on the host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DriverFile {
+    /// Host path as found (a link stays a link: `/usr/lib/x86_64-linux-gnu/libcuda.so.1`).
+    pub path: String,
+    /// For a symbolic link, the file it finally resolves to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+/// The minors of `/dev/nvidia-caps/nvidia-cap<minor>` nodes, by what they grant
+/// (`DeviceFileMinor` of each `/proc/driver/nvidia/capabilities/.../access` file).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NvidiaCapabilities {
+    /// `mig/config`: create and destroy MIG instances on every GPU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mig_config: Option<u32>,
+    /// `mig/monitor`: read every GPU's MIG configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mig_monitor: Option<u32>,
+    /// MIG instances (`gpu<minor>/mig/gi<G>/ci<C>`), ordered by GPU minor, GI and CI.
+    #[serde(default)]
+    pub mig: Vec<MigInstance>,
+}
+
+/// One MIG compute instance: a container using it needs the parent GPU's node and both
+/// access capability nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MigInstance {
+    /// Device minor of the parent GPU (the N of `/dev/nvidiaN`).
+    pub gpu_minor: u32,
+    /// GPU instance id.
+    pub gi: u32,
+    /// Compute instance id within the GPU instance.
+    pub ci: u32,
+    /// Capability minor of `gi<G>/access`.
+    pub gi_access: u32,
+    /// Capability minor of `gi<G>/ci<C>/access`.
+    pub ci_access: u32,
+}
+
 /// cgroup layout of the host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -266,12 +341,12 @@ impl Snapshot {
             field: display_path(&e.path().to_string()),
             message: e.inner().to_string(),
         })?;
-        if snap.snapshot_version != SNAPSHOT_VERSION {
+        if !(OLDEST_SNAPSHOT_VERSION..=SNAPSHOT_VERSION).contains(&snap.snapshot_version) {
             return Err(Error::Parse {
                 file: file.to_string(),
                 field: "snapshot_version".into(),
                 message: format!(
-                    "this ocigen reads snapshot version {SNAPSHOT_VERSION}, got {}; re-record it with this ocigen's `ocigen probe`",
+                    "this ocigen reads snapshot versions {OLDEST_SNAPSHOT_VERSION} to {SNAPSHOT_VERSION}, got {}; re-record it with this ocigen's `ocigen probe`",
                     snap.snapshot_version
                 ),
             });
@@ -308,8 +383,14 @@ impl Snapshot {
 
     /// Build the error for a fact this snapshot lacks, with the probe's reason if it recorded one.
     pub fn missing(&self, fact: &str, field: &str) -> Error {
+        let top = fact.split('.').next().unwrap_or(fact);
         let why = match self.unreadable.get(fact) {
             Some(reason) => format!("recorded as unreadable: {reason}"),
+            // Say why an old snapshot lacks it, so re-probing is the obvious fix.
+            None if self.snapshot_version < 2 && top == "nvidia_driver" => format!(
+                "does not contain (snapshot version {} predates it)",
+                self.snapshot_version
+            ),
             None => "does not contain".to_string(),
         };
         Error::MissingFact {
