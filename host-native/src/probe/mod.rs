@@ -10,6 +10,8 @@ mod cgroup;
 mod devices;
 mod gpus;
 mod identity;
+mod ldcache;
+mod nvidia_driver;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -23,6 +25,10 @@ use crate::error::{HostError, HostResult};
 pub use cgroup::{parse_proc_cgroup, CgroupLine};
 pub use devices::stat_device;
 pub use identity::parse_subids;
+pub use ldcache::{arch_flag, parse_ld_cache, write_ld_cache, CacheEntry};
+pub use nvidia_driver::{
+    library_folders, parse_capability_minor, parse_driver_version, resolve, BINARY_FOLDERS,
+};
 
 /// Device nodes stat'ed by a general probe (no `--for`): the GPU and common passthrough
 /// nodes. Discovered `/dev/nvidia*`, `/dev/nvidia-caps/*` and DRM nodes are added to these.
@@ -137,8 +143,8 @@ impl Probe<'_> {
 
 /// Probe the host. With `requirements`, exactly the devices, paths and variables they name are
 /// probed; without, the [`DEFAULT_DEVICE_PATHS`] plus discovered GPU nodes. The always-gathered
-/// basics (kernel, user, capabilities, subids, cgroup, /proc/devices, GPUs, DRM, CDI) come
-/// either way.
+/// basics (kernel, user, capabilities, subids, cgroup, /proc/devices, GPUs, the NVIDIA
+/// driver's files, DRM, CDI) come either way.
 pub fn probe(host: &HostRoot, requirements: Option<&Requirements>) -> HostResult<Snapshot> {
     match std::fs::metadata(&host.root) {
         Ok(m) if m.is_dir() => {}
@@ -163,6 +169,7 @@ pub fn probe(host: &HostRoot, requirements: Option<&Requirements>) -> HostResult
     devices::probe_proc_devices(&mut p);
     cgroup::probe_cgroup(&mut p);
     gpus::probe_nvidia(&mut p);
+    nvidia_driver::probe_nvidia_driver(&mut p);
     gpus::probe_drm(&mut p);
     cdi::probe_cdi(&mut p);
 
