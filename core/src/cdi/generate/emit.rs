@@ -110,6 +110,24 @@ fn write_value(out: &mut String, value: &Value, indent: usize) {
             out.push('\n');
             write_map(out, map, indent + 2, false);
         }
+        // A short list of scalars (mount options, hook args) on one line: `[ro, nodev]`.
+        Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
+            let flow: Vec<String> = items.iter().map(scalar).collect();
+            let flow = format!("[{}]", flow.join(", "));
+            if flow.len() <= 72 {
+                out.push(' ');
+                out.push_str(&flow);
+                out.push('\n');
+            } else {
+                out.push('\n');
+                for item in items {
+                    out.push_str(&" ".repeat(indent + 2));
+                    out.push_str("- ");
+                    out.push_str(&scalar(item));
+                    out.push('\n');
+                }
+            }
+        }
         Value::Array(items) => {
             out.push('\n');
             for item in items {

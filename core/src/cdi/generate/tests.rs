@@ -119,11 +119,23 @@ fn h200_spec_has_devices_by_index_uuid_and_all_with_host_numbers() {
     // The management caps keep their host modes (0400 for config).
     let config = &g.spec.devices[2].container_edits.device_nodes[0];
     assert_eq!((config.minor, config.file_mode), (Some(1), Some(0o400)));
-    // modeset is absent: a W003 warning, no node.
-    let d = g.diagnostics.as_slice();
-    assert_eq!(d.len(), 1, "{d:?}");
-    assert!(d[0].message.contains("/dev/nvidia-modeset"), "{d:?}");
-    assert!(g.notes.is_empty(), "{:?}", g.notes);
+    // modeset is absent: a note, no node, no warning.
+    assert!(g.diagnostics.as_slice().is_empty(), "{:?}", g.diagnostics);
+    assert_eq!(
+        g.notes,
+        ["/dev/nvidia-modeset is absent on the host and left out"]
+    );
+    // uvm absent is a W003 warning: CUDA needs it.
+    let mut no_uvm = h200();
+    no_uvm
+        .devices
+        .insert("/dev/nvidia-uvm".into(), DeviceFact::Absent);
+    let d = gen(&no_uvm).unwrap().diagnostics;
+    assert_eq!(d.as_slice().len(), 1);
+    assert!(
+        d.as_slice()[0].message.contains("nvidia-modprobe -u"),
+        "{d:?}"
+    );
 }
 
 #[test]
@@ -316,7 +328,7 @@ fn missing_driver_files_are_noted_and_no_library_path_without_libraries() {
     driver.libraries.clear();
     driver.binaries.clear();
     let g = gen(&s).unwrap();
-    assert_eq!(g.notes.len(), 3, "{:?}", g.notes);
+    assert_eq!(g.notes.len(), 4, "{:?}", g.notes);
     assert_eq!(g.spec.container_edits.env, ["NVIDIA_VISIBLE_DEVICES=void"]);
     assert!(g.spec.container_edits.mounts.is_empty());
 }
@@ -359,10 +371,7 @@ fn render_option_uses_the_generated_spec_in_place_of_host_files() {
     assert!(config.contains("\"major\": 238"), "{config}");
     assert!(r.trace.entries.iter().any(|e| matches!(&e.source,
         crate::Source::Cdi { file, device: Some(d) } if file == GENERATED_FILE && d == "0")));
-    assert!(r
-        .diagnostics
-        .iter()
-        .any(|d| d.message.contains("nvidia-modeset")));
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
     assert!(
         read.contains("nvidia_driver") && read.contains("devices./dev/nvidia-caps/nvidia-cap1"),
         "{read:?}"
