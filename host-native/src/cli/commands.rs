@@ -4,15 +4,18 @@
 use std::io::Read;
 use std::path::Path;
 
+use ocigen_core::cdi::generate::generate;
+use ocigen_core::inputs::Host;
 use ocigen_core::{
     canonical::to_canonical_json, parse_service_file, render as core_render,
-    requirements as core_requirements, validate::validate_config_text, CdiMode, Image, ImageConfig,
-    Inputs, RenderOptions, Rendered, Requirements, Service, ServiceFile, Severity, Snapshot,
+    requirements as core_requirements, validate::validate_config_text, CdiMode, Diagnostic, Image,
+    ImageConfig, Inputs, RenderOptions, Rendered, Requirements, Service, ServiceFile, Severity,
+    Snapshot,
 };
 
 use super::{
-    BundleArgs, CliError, ExplainArgs, Format, ProbeArgs, RenderArgs, RenderInputs,
-    RequirementsArgs, ValidateArgs,
+    BundleArgs, CdiFormat, CdiGenerateArgs, CdiVendor, CliError, ExplainArgs, Format, ProbeArgs,
+    RenderArgs, RenderInputs, RequirementsArgs, ValidateArgs,
 };
 use crate::bundle;
 use crate::error::HostError;
@@ -125,6 +128,7 @@ fn options_for(service: &Service, i: &RenderInputs) -> RenderOptions {
     if i.strict_cdi {
         o.cdi_mode = CdiMode::Strict;
     }
+    o.cdi_generated = i.cdi_generated;
     o
 }
 
@@ -184,13 +188,20 @@ fn do_render(
     };
     let rendered =
         core_render(&inputs).map_err(|e| core_err(&i.service_file, i.probe.as_deref(), e))?;
-    print_diagnostics(&rendered);
+    print_diagnostics(&rendered.diagnostics);
+    if options.cdi_generated {
+        // The render carried the generation's warnings; its notes (driver files a container
+        // will miss) are for the user only.
+        if let Ok(g) = generate(&Host::new(&snapshot), "--cdi-generated") {
+            print_notes(&g.notes);
+        }
+    }
     Ok(rendered)
 }
 
 /// `warning[W003]: message (field)` on stderr.
-fn print_diagnostics(r: &Rendered) {
-    for d in &r.diagnostics {
+fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
         let severity = match d.severity {
             Severity::Warning => "warning",
             Severity::Info => "info",
@@ -203,6 +214,42 @@ fn print_diagnostics(r: &Rendered) {
             .unwrap_or_default();
         eprintln!("{severity}[{code}]: {}{field}", d.message);
     }
+}
+
+fn print_notes(notes: &[String]) {
+    for n in notes {
+        eprintln!("note: {n}");
+    }
+}
+
+pub(super) fn cdi_generate(a: CdiGenerateArgs) -> Result<(), CliError> {
+    let CdiVendor::Nvidia = a.vendor;
+    let snapshot = match &a.probe {
+        Some(s) => Snapshot::from_json(display_name(s), &read_input(s)?)
+            .map_err(|e| core_err(s, None, e))?,
+        // A general probe: every NVIDIA node, capability node and driver file.
+        None => host_probe(&HostRoot::live(), None).map_err(|e| CliError::host(e.to_string()))?,
+    };
+    let shown = a
+        .probe
+        .as_deref()
+        .map(display_name)
+        .unwrap_or("the live host");
+    let g = generate(&Host::new(&snapshot), "cdi generate").map_err(|e| match e.code() {
+        // The host lacks a GPU, the driver or a node: a host problem, not the input's.
+        "E_UNSATISFIABLE" => CliError::host(format!("{shown}: {e}")),
+        "E_MISSING_FACT" => CliError::host(format!(
+            "{shown}: {e} (a general `ocigen probe -o FILE` records every fact this needs)"
+        )),
+        _ => core_err(shown, None, e),
+    })?;
+    print_diagnostics(g.diagnostics.as_slice());
+    print_notes(&g.notes);
+    let text = match a.format {
+        CdiFormat::Yaml => g.to_yaml(),
+        CdiFormat::Json => g.to_json(),
+    };
+    emit(&text, a.output.as_deref())
 }
 
 pub(super) fn render(a: RenderArgs) -> Result<(), CliError> {
