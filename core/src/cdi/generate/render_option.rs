@@ -9,7 +9,8 @@
 
 use std::collections::BTreeSet;
 
-use super::{generate, to_json};
+use super::emit::to_json;
+use super::nvidia::generate;
 use crate::error::Result;
 use crate::inputs::{Host, Inputs};
 use crate::snapshot::{CdiFacts, CdiFile, Snapshot};

@@ -1,6 +1,11 @@
 use super::*;
 use crate::cdi::parse_spec;
-use crate::snapshot::{DeviceNode, DriverFile, NodeType, NvidiaCapabilities, NvidiaGpu, Snapshot};
+use crate::error::Result;
+use crate::inputs::Host;
+use crate::snapshot::{
+    DeviceFact, DeviceNode, DriverFile, MigInstance, NodeType, NvidiaCapabilities, NvidiaDriver,
+    NvidiaGpu, Snapshot,
+};
 
 const VERSION: &str = "580.159.04";
 
