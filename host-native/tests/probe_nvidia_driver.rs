@@ -200,7 +200,7 @@ fn driver_files_and_mig_capabilities_of_a_fake_h200() {
             ),
             f(&format!("{x}/libnvidia-cfg.so.{V}"), None),
             f(
-                &format!("/lib/x86_64-linux-gnu/libnvidia-cfg.so.1"),
+                "/lib/x86_64-linux-gnu/libnvidia-cfg.so.1",
                 Some(&format!("{x}/libnvidia-cfg.so.{V}"))
             ),
             f(
