@@ -16,7 +16,8 @@
 #   tree (real device nodes made with mknod under a temp dir, fake driver files, a fake
 #   nvidia-smi script), merged into this host's probe with python3. The opens then fail with
 #   "No such device or address" (allowed, no driver), which is what is checked.
-# E2E_OUT=DIR: copy the snapshot, the generated spec, the configs and the log there.
+# E2E_OUT=DIR: copy the snapshot (host.json), the generated spec (nvidia.yaml), both
+#   config.json files and the log (e2e.log) there.
 set -euo pipefail
 
 if [ $# -ne 3 ]; then
@@ -49,7 +50,10 @@ passed=0
 finish() {
     if [ -n "${E2E_OUT:-}" ]; then
         mkdir -p "$E2E_OUT"
-        cp "$work"/*.json "$work"/*.yaml "$work"/*.out "$log" "$E2E_OUT"/ 2>/dev/null || true
+        # Five files (the log holds the containers' output): a device run returns at most 8.
+        for f in host.json nvidia.yaml gpu-config.json nogpu-config.json e2e.log; do
+            [ -f "$work/$f" ] && cp "$work/$f" "$E2E_OUT/"
+        done
     fi
     # Keep the work dir of a failed run for inspection.
     if [ "$passed" = 1 ]; then rm -rf "$work"; fi
