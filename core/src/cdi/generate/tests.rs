@@ -390,3 +390,20 @@ fn render_option_uses_the_generated_spec_in_place_of_host_files() {
     let r = crate::render(&inputs).unwrap();
     assert!(!r.config_json().contains("LD_LIBRARY_PATH"));
 }
+
+#[test]
+fn snapshot_versions_one_and_two_load_others_do_not() {
+    let mut s = h200();
+    for v in [1, 2] {
+        s.snapshot_version = v;
+        assert!(
+            Snapshot::from_json("s", &s.to_json()).is_ok(),
+            "version {v}"
+        );
+    }
+    for v in [0, 3] {
+        s.snapshot_version = v;
+        let err = Snapshot::from_json("s", &s.to_json()).unwrap_err();
+        assert!(err.to_string().contains("versions 1 to 2"), "{err}");
+    }
+}
