@@ -25,7 +25,7 @@ pub const LIBRARY_PATH_ENV: &str = "LD_LIBRARY_PATH";
 #[derive(Debug, Clone, PartialEq)]
 pub struct Generated {
     pub spec: CdiSpec,
-    /// W003 for each optional node the host lacks (it is left out of the spec).
+    /// W003 for each node CUDA or a MIG device needs that the host lacks (left out).
     pub diagnostics: Diagnostics,
     /// Driver files a container will miss (no `libcuda`, no `nvidia-smi`...), for the user.
     pub notes: Vec<String>,
