@@ -80,6 +80,8 @@ function buildRequest(stem) {
       image_config: example ? example.image_config : null,
       passwd: example ? example.passwd : null,
       group: example ? example.group : null,
+      // The request's preset overrides the options', so the picker works with blank options.
+      preset: $('preset').value,
     },
   };
 }
@@ -193,6 +195,7 @@ async function main() {
     renderAll();
   });
   for (const id of ['yaml', 'options', 'custom-snapshot']) $(id).addEventListener('input', renderAll);
+  $('preset').addEventListener('change', renderAll);
   $('snapshot').addEventListener('change', renderMain);
   for (const id of ['diff-a', 'diff-b']) $(id).addEventListener('change', renderDiff);
   $('download').addEventListener('click', download);

@@ -68,6 +68,8 @@ mod tests {
         let service = file.service(None).expect("one service");
         let mut snapshot = Snapshot::default();
         snapshot.cgroup.root_writable = true;
+        snapshot.kernel.arch = "x86_64".into();
+        snapshot.kernel.release = "6.8.0".into();
         snapshot.bounding_capabilities = crate::defaults::DEFAULT_CAPABILITIES
             .iter()
             .map(|c| c.to_string())
@@ -121,6 +123,28 @@ mod tests {
             "linux.devices./dev",
             "linux.devices./dev/fuse"
         ));
+    }
+
+    #[test]
+    fn seccomp_rules_name_the_preset_and_the_profile_rule() {
+        let text = explain_text(&rendered(), Some("linux.seccomp"));
+        assert!(
+            text.starts_with(
+                "linux.seccomp\n    <- default docker_seccomp_profile [seccomp pass]\n    <- host fact kernel"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "linux.seccomp.syscalls[0]\n    <- seccomp profile docker-default rule 0 [preset docker] [seccomp pass]"
+            ),
+            "{text}"
+        );
+        // A conditional rule says which condition this container met.
+        assert!(
+            text.contains("(arches: amd64, x32) [preset docker]"),
+            "{text}"
+        );
     }
 
     #[test]

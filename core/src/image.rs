@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{InputKind, Result};
+use crate::read::{Source, Syntax};
 
 /// The fields of an OCI image config's `config` object that a runtime spec uses.
 /// Other keys (`ExposedPorts`, `Labels`, ...) are accepted and ignored.
@@ -43,18 +44,18 @@ impl ImageConfig {
     /// Parse either a whole image config blob (`{"config": {...}, ...}`) or the bare
     /// `config` object. `file` names the input in errors.
     pub fn from_json(file: &str, text: &str) -> Result<ImageConfig> {
-        let v = crate::service::read_value_pub(file, text)?;
-        let inner = match v.get("config") {
+        let source = Source::new(InputKind::ImageConfig, file, text, Syntax::JsonOrYaml);
+        let v = source.value()?;
+        match v.get("config") {
             Some(c)
                 if v.get("rootfs").is_some()
                     || v.get("architecture").is_some()
                     || v.get("os").is_some() =>
             {
-                c.clone()
+                source.typed(c.clone(), "config")
             }
-            _ => v,
-        };
-        crate::service::typed_pub(file, "config", inner)
+            _ => source.typed(v, ""),
+        }
     }
 }
 

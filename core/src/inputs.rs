@@ -11,10 +11,11 @@ use std::collections::BTreeSet;
 use crate::error::{Error, Result};
 use crate::image::Image;
 use crate::options::RenderOptions;
+use crate::service::SecurityOpts;
 use crate::service::Service;
 use crate::snapshot::{
-    CdiFacts, CgroupFacts, DeviceFact, DrmCard, KernelFacts, NvidiaDriver, NvidiaGpu, PathKind,
-    ProcDevices, Snapshot, SubIdRange, UserFacts,
+    CdiFacts, CgroupFacts, CpusetFacts, DeviceFact, DrmCard, KernelFacts, LsmFacts, NvidiaDriver,
+    NvidiaGpu, PathKind, ProcDevices, ProcessRlimits, Snapshot, SubIdRange, UserFacts,
 };
 
 /// Everything one render reads. All borrowed; nothing here touches the host.
@@ -48,6 +49,15 @@ impl<'a> Context<'a> {
     /// One host-network notion (seed bug 13): the agent's option or the service's setting.
     pub fn host_network(&self) -> bool {
         self.options.host_network || self.service.host_network()
+    }
+
+    /// The service's `security_opt`, typed. Parsed where a pass needs it (a handful of short
+    /// strings), so every pass sees the same entries and the first to ask reports a bad one.
+    pub fn security_opts(&self) -> Result<SecurityOpts> {
+        crate::service::parse_security_opts(
+            &self.service.spec.security_opt,
+            &self.service.field("security_opt"),
+        )
     }
 }
 
@@ -109,6 +119,24 @@ impl<'a> Host<'a> {
         &self.snap.kernel
     }
 
+    /// The host's security modules (`field`: the input that needs them, for the error).
+    pub fn lsm(&self, field: &str) -> Result<&'a LsmFacts> {
+        self.read("lsm");
+        self.snap
+            .lsm
+            .as_ref()
+            .ok_or_else(|| self.missing("lsm", field))
+    }
+
+    /// The agent's own resource limits (`field`: the input that needs them).
+    pub fn process_rlimits(&self, field: &str) -> Result<&'a ProcessRlimits> {
+        self.read("process_rlimits");
+        self.snap
+            .process_rlimits
+            .as_ref()
+            .ok_or_else(|| self.missing("process_rlimits", field))
+    }
+
     pub fn bounding_capabilities(&self) -> &'a [String] {
         self.read("bounding_capabilities");
         &self.snap.bounding_capabilities
@@ -129,6 +157,18 @@ impl<'a> Host<'a> {
     pub fn cgroup(&self) -> &'a CgroupFacts {
         self.read("cgroup");
         &self.snap.cgroup
+    }
+
+    /// The host's online CPUs and memory nodes (`field`: the input that needs them).
+    pub fn cpuset(&self, field: &str) -> Result<&'a CpusetFacts> {
+        self.read("cpuset");
+        if self.snap.unreadable.contains_key("cpuset") {
+            return Err(self.missing("cpuset", field));
+        }
+        self.snap
+            .cpuset
+            .as_ref()
+            .ok_or_else(|| self.missing("cpuset", field))
     }
 
     pub fn proc_devices(&self) -> &'a ProcDevices {

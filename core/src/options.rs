@@ -16,6 +16,8 @@ fn default_replica() -> u32 {
     DEFAULT_REPLICA
 }
 
+use crate::preset::Preset;
+
 /// Identity of one container: `service` replica `replica`.
 /// Displayed `svc-rep-N` (default role, node 0) or `svc-ROLE-N-on-NODE`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +122,29 @@ pub struct RenderOptions {
     /// writers pass the absolute path of the real directory (runc refuses a symlinked rootfs).
     #[serde(default)]
     pub rootfs: Option<String>,
+    /// Whose security defaults to follow (capabilities, seccomp profile, masked paths,
+    /// rlimits, pids limit): `docker` (default), `podman` or `containerd`.
+    #[serde(default)]
+    pub preset: Preset,
+    /// The text of each seccomp profile file the service names (`security_opt:
+    /// seccomp=<file>`), keyed by the file as written there. The host reads the files; the
+    /// core parses them.
+    #[serde(default)]
+    pub seccomp_profiles: BTreeMap<String, String>,
+    /// The GPUs the agent assigned to this container, each a host GPU index (`"2"`) or UUID
+    /// (`"GPU-..."`); as many as `resources.gpu.count`. Default: the first `count` GPUs, so
+    /// two replicas on one host need this to get different GPUs.
+    #[serde(default)]
+    pub gpus: Option<Vec<String>>,
+    /// Namespaces of other containers, for `network_mode`/`pid_mode`/`ipc_mode:
+    /// container:<id>`: container id -> namespace (`network`, `pid`, `ipc`) -> its path
+    /// (`/proc/<pid>/ns/net`). The agent knows them; a render cannot.
+    #[serde(default)]
+    pub container_namespaces: BTreeMap<String, BTreeMap<String, String>>,
+    /// Strict limits: a resource setting this host cannot apply (no such controller, a v1-only
+    /// setting on cgroup v2) is an error instead of warning W013.
+    #[serde(default)]
+    pub strict: bool,
 }
 
 impl RenderOptions {
@@ -146,6 +171,11 @@ impl RenderOptions {
             cdi_mode: CdiMode::Lazy,
             cdi_generated: false,
             rootfs: None,
+            preset: Preset::Docker,
+            seccomp_profiles: BTreeMap::new(),
+            gpus: None,
+            container_namespaces: BTreeMap::new(),
+            strict: false,
         }
     }
 }

@@ -4,10 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
+use crate::error::{escape_controls, Error, InputKind};
 use crate::image::{Image, ImageConfig};
 use crate::inputs::Inputs;
 use crate::options::RenderOptions;
+use crate::preset::Preset;
+use crate::read::{Source, Syntax};
 use crate::render::render;
 use crate::service::parse_service_file;
 use crate::snapshot::Snapshot;
@@ -38,13 +40,21 @@ pub struct RenderRequest {
     /// The image's /etc/group text.
     #[serde(default)]
     pub group: Option<String>,
+    /// Overrides `options.preset`, so a caller can pick a preset without writing the options.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<Preset>,
 }
+
+/// The names the request's other texts have in errors.
+const SNAPSHOT_FILE: &str = "snapshot";
+const IMAGE_FILE: &str = "image config";
 
 fn default_file() -> String {
     "service.yaml".to_string()
 }
 
-/// A structured error for JavaScript and JSON consumers.
+/// A structured error for JavaScript and JSON consumers. `message` is the whole text
+/// (`web.yaml:12:9: services.web.resources.memory: expected ...`); `field` is the path alone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorInfo {
     pub code: String,
@@ -57,7 +67,7 @@ impl From<&Error> for ErrorInfo {
         ErrorInfo {
             code: e.code().to_string(),
             message: e.to_string(),
-            field: e.field().map(str::to_string),
+            field: e.field().map(escape_controls),
         }
     }
 }
@@ -66,19 +76,7 @@ impl From<&Error> for ErrorInfo {
 /// `{"ok": true, "config": {...}, "bundle_files": [...], "diagnostics": [...], "trace": {...}}`
 /// or `{"ok": false, "error": {"code", "message", "field"}}`.
 pub fn render_request_json(request_json: &str) -> String {
-    let parse_error = |message: String| Error::Parse {
-        file: "request".into(),
-        field: "(top level)".into(),
-        message,
-    };
-    // Through `Value` and serde_path_to_error, as the wasm front end builds its request: one
-    // copy of RenderRequest's (and RenderOptions') Deserialize in the module, not two.
-    let request = serde_json::from_str::<serde_json::Value>(request_json)
-        .map_err(|e| parse_error(e.to_string()))
-        .and_then(|v| {
-            serde_path_to_error::deserialize::<_, RenderRequest>(v)
-                .map_err(|e| parse_error(e.into_inner().to_string()))
-        });
+    let request = Source::new(InputKind::Request, "request", request_json, Syntax::Json).read();
     match request.and_then(|r| render_request_full(&r)) {
         Ok(full) => full,
         Err(e) => error_envelope(&e),
@@ -127,21 +125,37 @@ impl ParsedRequest {
 }
 
 impl RenderRequest {
+    /// Errors about the service (a service missing from the file, a render error naming a
+    /// service field) get the file's name and the field's line; image errors the image's name.
+    pub fn name_inputs(&self, e: Error) -> Error {
+        e.in_input(
+            InputKind::Service,
+            &self.service_file,
+            Some(&self.service_text),
+        )
+        .in_input(InputKind::ImageConfig, IMAGE_FILE, None)
+    }
+
     /// Parse every text of the request (service, snapshot, image config).
     pub fn parse(&self) -> Result<ParsedRequest, Error> {
         let r = self;
         let file = parse_service_file(&r.service_file, &r.service_text)?;
-        let service = file.service(r.service.as_deref())?;
-        let snapshot = Snapshot::from_json("snapshot", &r.snapshot_json)?;
-        let options = r
+        let service = file
+            .service(r.service.as_deref())
+            .map_err(|e| self.name_inputs(e))?;
+        let snapshot = Snapshot::from_json(SNAPSHOT_FILE, &r.snapshot_json)?;
+        let mut options = r
             .options
             .clone()
             .unwrap_or_else(|| RenderOptions::for_service(service.name.clone()));
+        if let Some(preset) = r.preset {
+            options.preset = preset;
+        }
         let image = match (&r.image_config, &r.passwd, &r.group) {
             (None, None, None) => None,
             (config, passwd, group) => Some(Image {
                 config: match config {
-                    Some(text) => ImageConfig::from_json("image config", text)?,
+                    Some(text) => ImageConfig::from_json(IMAGE_FILE, text)?,
                     None => ImageConfig::default(),
                 },
                 passwd: passwd.clone(),
@@ -159,7 +173,7 @@ impl RenderRequest {
 
 fn render_request_full(r: &RenderRequest) -> Result<String, Error> {
     let parsed = r.parse()?;
-    let rendered = render(&parsed.inputs())?;
+    let rendered = render(&parsed.inputs()).map_err(|e| r.name_inputs(e))?;
     let mut v: serde_json::Value =
         serde_json::from_str(&rendered.to_full_json()).map_err(|e| Error::Internal {
             message: e.to_string(),

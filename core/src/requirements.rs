@@ -14,7 +14,8 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::options::RenderOptions;
-use crate::service::{Service, StorageSpec};
+use crate::service::security_opt::{parse_security_opt, SeccompOpt, SecurityOpt};
+use crate::service::{EnvValue, Service, StorageSpec};
 
 /// Facts to gather before rendering.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +34,10 @@ pub struct Requirements {
     /// the probe adds the nodes of every GPU or DRM card of theirs it finds.
     #[serde(default)]
     pub gpu_vendors: BTreeSet<String>,
+    /// Seccomp profile files the service names (`security_opt: seccomp=<file>`), as written
+    /// there: the host reads each into [`RenderOptions::seccomp_profiles`]. Never probed.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub seccomp_profiles: BTreeSet<String>,
 }
 
 /// The snapshot facts every probe gathers, whatever the service (fact names as
@@ -49,6 +54,9 @@ pub const BASIC_FACTS: &[&str] = &[
     "nvidia_driver",
     "drm_cards",
     "cdi",
+    "lsm",
+    "process_rlimits",
+    "cpuset",
 ];
 
 impl Requirements {
@@ -99,11 +107,6 @@ impl Requirements {
     }
 }
 
-/// Prefix of an env value read from the agent's environment (only at the very start, seed §3).
-const AGENT_ENV_PREFIX: &str = "$E:";
-/// Prefix of an env value that is a secret reference.
-const SECRET_PREFIX: &str = "$S:";
-
 /// What `service` rendered with `options` needs from the host.
 pub fn requirements(service: &Service, options: &RenderOptions) -> Requirements {
     let spec = &service.spec;
@@ -122,11 +125,23 @@ pub fn requirements(service: &Service, options: &RenderOptions) -> Requirements 
             StorageSpec::Bind { source, .. } => Some(source.clone()),
             _ => None,
         }));
+    // An entry that does not parse is the render's to report; it names no file to read.
+    let field = service.field("security_opt");
+    for (i, text) in spec.security_opt.iter().enumerate() {
+        let at = format!("{field}[{i}]");
+        if let Ok(SecurityOpt::Seccomp(SeccompOpt::Profile(file))) = parse_security_opt(text, &at) {
+            req.seccomp_profiles.insert(file);
+        }
+    }
     for value in spec.env.values() {
-        if let Some(name) = value.strip_prefix(AGENT_ENV_PREFIX) {
-            req.env_names.insert(name.to_string());
-        } else if let Some(reference) = value.strip_prefix(SECRET_PREFIX) {
-            req.secret_refs.insert(reference.to_string());
+        match value {
+            EnvValue::AgentEnv(name) => {
+                req.env_names.insert(name.clone());
+            }
+            EnvValue::Secret(reference) => {
+                req.secret_refs.insert(reference.clone());
+            }
+            EnvValue::Literal(_) => {}
         }
     }
     req
@@ -176,6 +191,15 @@ mod tests {
         ));
         assert_eq!(r.env_names, set(&["HOME"]));
         assert_eq!(r.secret_refs, set(&["@api/db-password", "database/port"]));
+    }
+
+    #[test]
+    fn seccomp_profile_files_are_listed_for_the_host_to_read() {
+        let r = req("security_opt: [no-new-privileges, \"seccomp=profiles/strict.json\", bogus]");
+        assert_eq!(r.seccomp_profiles, set(&["profiles/strict.json"]));
+        assert!(req("security_opt: [seccomp=unconfined]")
+            .seccomp_profiles
+            .is_empty());
     }
 
     #[test]

@@ -13,14 +13,19 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldPath, InputKind, Result};
+use crate::read::{Source, Syntax};
 
-/// Version of the snapshot format this core writes. Version 2 added [`Snapshot::nvidia_driver`].
+/// Version of the snapshot format this core writes. Version 2 added [`Snapshot::lsm`],
+/// [`Snapshot::process_rlimits`], [`Snapshot::cpuset`] and [`Snapshot::nvidia_driver`].
 pub const SNAPSHOT_VERSION: u32 = 2;
 
 /// The oldest version this core still reads. A version 1 snapshot lacks the facts added
 /// since; a render that needs one of them fails naming it, any other render works.
 pub const OLDEST_SNAPSHOT_VERSION: u32 = 1;
+
+/// Facts added in version 2, for the error that says an old snapshot predates them.
+const SINCE_V2: &[&str] = &["lsm", "process_rlimits", "cpuset", "nvidia_driver"];
 
 /// All host facts, as data.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -66,6 +71,18 @@ pub struct Snapshot {
     /// Agent environment values referenced by `$E:NAME`; `null` = unset.
     #[serde(default)]
     pub env: BTreeMap<String, Option<String>>,
+    /// Which Linux security modules the host runs (since version 2): whether a render may
+    /// write an AppArmor profile or SELinux labels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lsm: Option<LsmFacts>,
+    /// The agent's own resource limits (since version 2): Podman clamps its defaults to them
+    /// when it cannot raise limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_rlimits: Option<ProcessRlimits>,
+    /// The CPUs and memory nodes a container may be pinned to (since version 2): what a
+    /// service's `resources.cpuset` is checked against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpuset: Option<CpusetFacts>,
     /// The NVIDIA driver's user-space files and capability devices (since version 2), for
     /// generating a CDI spec without nvidia-ctk. Absent when the host has no NVIDIA driver.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,6 +100,46 @@ pub struct KernelFacts {
     pub release: String,
     /// `uname -m` (x86_64, aarch64...)
     pub arch: String,
+}
+
+/// Online CPUs and memory nodes, in the kernel's list form (`0-7,16`), as
+/// `/sys/devices/system/cpu/online` and `/sys/devices/system/node/online` give them (a kernel
+/// without NUMA has no node list: node `0`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CpusetFacts {
+    pub cpus: String,
+    pub mems: String,
+}
+
+/// The Linux security modules a runtime could use on this host.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LsmFacts {
+    /// AppArmor is enabled (`/sys/kernel/security/lsm` lists it, or
+    /// `/sys/module/apparmor/parameters/enabled` is `Y`).
+    pub apparmor: bool,
+    /// SELinux is enabled (`/sys/kernel/security/lsm` lists it, or selinuxfs is mounted at
+    /// `/sys/fs/selinux`).
+    pub selinux: bool,
+}
+
+/// One resource limit: soft and hard, `null` for unlimited.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RlimitFact {
+    pub soft: Option<u64>,
+    pub hard: Option<u64>,
+}
+
+/// The agent's limits from `/proc/self/limits`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessRlimits {
+    /// `Max open files`.
+    pub nofile: RlimitFact,
+    /// `Max processes`.
+    pub nproc: RlimitFact,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -328,30 +385,25 @@ pub enum PathKind {
 impl Snapshot {
     /// Parse snapshot JSON. `file` names the input in errors.
     pub fn from_json(file: &str, text: &str) -> Result<Snapshot> {
-        // Text -> Value -> typed, like every other input: one monomorphised copy of each
-        // type's Deserialize (over `Value`) instead of a second one over serde_json's reader,
-        // which roughly doubles that code in the wasm module.
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Parse {
-            file: file.to_string(),
-            field: "(top level)".into(),
-            message: e.to_string(),
-        })?;
-        let snap: Snapshot = serde_path_to_error::deserialize(value).map_err(|e| Error::Parse {
-            file: file.to_string(),
-            field: display_path(&e.path().to_string()),
-            message: e.inner().to_string(),
-        })?;
-        if !(OLDEST_SNAPSHOT_VERSION..=SNAPSHOT_VERSION).contains(&snap.snapshot_version) {
-            return Err(Error::Parse {
-                file: file.to_string(),
-                field: "snapshot_version".into(),
-                message: format!(
-                    "this ocigen reads snapshot versions {OLDEST_SNAPSHOT_VERSION} to {SNAPSHOT_VERSION}, got {}; re-record it with this ocigen's `ocigen probe`",
-                    snap.snapshot_version
+        let source = Source::new(InputKind::Snapshot, file, text, Syntax::Json);
+        let value = source.value()?;
+        // The version first: a snapshot of another version fails on its shape, and the shape
+        // error would hide the one thing to do (re-probe).
+        let version = value.get("snapshot_version");
+        let readable = |v: &serde_json::Value| {
+            v.as_u64().is_some_and(|n| {
+                (u64::from(OLDEST_SNAPSHOT_VERSION)..=u64::from(SNAPSHOT_VERSION)).contains(&n)
+            })
+        };
+        if let Some(v) = version.filter(|v| !readable(v)) {
+            return Err(source.error_at(
+                "snapshot_version",
+                format!(
+                    "this ocigen reads snapshot versions {OLDEST_SNAPSHOT_VERSION} to {SNAPSHOT_VERSION}, got {v}; re-record it with this ocigen's `ocigen probe`"
                 ),
-            });
+            ));
         }
-        Ok(snap)
+        source.typed(value, "")
     }
 
     /// Canonical JSON (sorted keys, two-space indent, trailing newline).
@@ -387,14 +439,16 @@ impl Snapshot {
         let why = match self.unreadable.get(fact) {
             Some(reason) => format!("recorded as unreadable: {reason}"),
             // Say why an old snapshot lacks it, so re-probing is the obvious fix.
-            None if self.snapshot_version < 2 && top == "nvidia_driver" => format!(
-                "does not contain (snapshot version {} predates it)",
-                self.snapshot_version
-            ),
+            None if self.snapshot_version < 2 && SINCE_V2.contains(&top) => {
+                format!(
+                    "does not contain (snapshot version {} predates it)",
+                    self.snapshot_version
+                )
+            }
             None => "does not contain".to_string(),
         };
         Error::MissingFact {
-            field: field.to_string(),
+            at: FieldPath::from(field),
             fact: fact.to_string(),
             why,
         }
@@ -407,11 +461,71 @@ impl Snapshot {
     }
 }
 
-/// serde_path_to_error prints `.` for the root; we print `(top level)`.
-pub(crate) fn display_path(p: &str) -> String {
-    if p == "." || p.is_empty() {
-        "(top level)".to_string()
-    } else {
-        p.to_string()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_version(v: u32) -> String {
+        let mut snap = Snapshot {
+            snapshot_version: v,
+            ..Snapshot::default()
+        };
+        if v >= 2 {
+            snap.lsm = Some(LsmFacts::default());
+        }
+        snap.to_json()
+    }
+
+    #[test]
+    fn reads_version_1_and_2_and_refuses_others() {
+        assert_eq!(
+            Snapshot::from_json("s", &with_version(1)).unwrap().lsm,
+            None
+        );
+        assert!(Snapshot::from_json("s", &with_version(2))
+            .unwrap()
+            .lsm
+            .is_some());
+        for v in [0, 3] {
+            let err = Snapshot::from_json("s", &with_version(v)).unwrap_err();
+            assert_eq!(err.field(), Some("snapshot_version"));
+            assert!(err.to_string().contains("versions 1 to 2"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_fact_newer_than_the_snapshot_says_so() {
+        let old = Snapshot {
+            snapshot_version: 1,
+            ..Snapshot::default()
+        };
+        let msg = old
+            .missing("lsm", "services.web.security_opt[0]")
+            .to_string();
+        assert!(msg.contains("snapshot version 1 predates it"), "{msg}");
+        assert!(msg.contains("ocigen probe --for"), "{msg}");
+        let new = Snapshot {
+            snapshot_version: 2,
+            ..Snapshot::default()
+        };
+        assert!(!new.missing("lsm", "x").to_string().contains("predates"));
+        let msg = old
+            .missing("cpuset", "services.web.resources.cpuset")
+            .to_string();
+        assert!(msg.contains("snapshot version 1 predates it"), "{msg}");
+    }
+
+    #[test]
+    fn the_cpuset_fact_round_trips() {
+        let snap = Snapshot {
+            snapshot_version: 2,
+            cpuset: Some(CpusetFacts {
+                cpus: "0-3".into(),
+                mems: "0".into(),
+            }),
+            ..Snapshot::default()
+        };
+        let back = Snapshot::from_json("s", &snap.to_json()).unwrap();
+        assert_eq!(back.cpuset.map(|c| c.cpus).as_deref(), Some("0-3"));
     }
 }

@@ -22,6 +22,16 @@ pub enum Source {
     },
     /// A render option the agent passed (`container_id`, `extra_env`, ...).
     Option { name: String },
+    /// A rule group of a seccomp profile: the profile (`docker-default`, `podman-default`, or
+    /// the user's file), the group's index in its `syscalls` list, and the conditions it
+    /// states that this container and host met (empty when it has none). `preset` is the
+    /// render's preset, whose engine resolved the profile.
+    SeccompRule {
+        preset: String,
+        profile: String,
+        rule: usize,
+        conditions: String,
+    },
 }
 
 impl Source {
@@ -59,6 +69,18 @@ impl std::fmt::Display for Source {
             } => write!(f, "CDI {file} device {d}"),
             Source::Cdi { file, device: None } => write!(f, "CDI {file} (spec-level edits)"),
             Source::Option { name } => write!(f, "render option {name}"),
+            Source::SeccompRule {
+                preset,
+                profile,
+                rule,
+                conditions,
+            } => {
+                write!(f, "seccomp profile {profile} rule {rule}")?;
+                if !conditions.is_empty() {
+                    write!(f, " ({conditions})")?;
+                }
+                write!(f, " [preset {preset}]")
+            }
         }
     }
 }
@@ -175,4 +197,11 @@ pub mod codes {
     pub const ENV_OVERRIDDEN: &str = "W011_ENV_OVERRIDDEN";
     /// Rootless, and the cgroup parent is outside the agent's delegated subtree.
     pub const CGROUP_OUTSIDE_DELEGATION: &str = "W012_CGROUP_OUTSIDE_DELEGATION";
+    /// A resource setting this host's cgroups cannot apply is left out (strict: an error).
+    pub const LIMIT_NOT_APPLIED: &str = "W013_LIMIT_NOT_APPLIED";
+    /// cgroup v2: the agent sits in the scope its containers' parent lives in, so controllers
+    /// cannot be enabled for them until it moves into `<scope>/init`.
+    pub const CGROUP_AGENT_NOT_IN_LEAF: &str = "W014_CGROUP_AGENT_NOT_IN_LEAF";
+    /// /etc/hosts is written for a container on the host network: the host's entries are not in it.
+    pub const HOSTS_WITHOUT_HOST_ENTRIES: &str = "I005_HOSTS_WITHOUT_HOST_ENTRIES";
 }

@@ -7,6 +7,9 @@ use std::collections::BTreeSet;
 use oci_spec::runtime::{Capability, Spec};
 use serde_json::Value;
 
+use crate::error::InputKind;
+use crate::read::{Source, Syntax};
+
 /// One finding, at a JSON path such as `mounts[2].destination`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Problem {
@@ -16,21 +19,24 @@ pub struct Problem {
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
+        if self.field.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.field, self.message)
+        }
     }
 }
-
-/// Field name for a finding about the document as a whole.
-const TOP_LEVEL: &str = "(top level)";
 
 /// Check config.json text; an empty list means it passed. Text that is not JSON gives one
 /// finding at the top level.
 pub fn validate_config_text(text: &str) -> Vec<Problem> {
-    match serde_json::from_str::<Value>(text) {
+    // The project's one reader: duplicate keys are refused, positions are kept.
+    let source = Source::new(InputKind::RuntimeConfig, "config.json", text, Syntax::Json);
+    match source.value() {
         Ok(value) => validate_config(&value),
         Err(e) => vec![Problem {
-            field: TOP_LEVEL.into(),
-            message: format!("invalid JSON: {e}"),
+            field: String::new(),
+            message: e.to_string(),
         }],
     }
 }
@@ -40,8 +46,10 @@ pub fn validate_config_text(text: &str) -> Vec<Problem> {
 pub fn validate_config(config: &Value) -> Vec<Problem> {
     let mut out = semantic_problems(config);
     if let Err(e) = serde_path_to_error::deserialize::<_, Spec>(config) {
+        let path = e.path().to_string();
         out.push(Problem {
-            field: e.path().to_string(),
+            // serde_path_to_error writes the document itself as `.`.
+            field: if path == "." { String::new() } else { path },
             message: e.inner().to_string(),
         });
     }
@@ -82,7 +90,7 @@ fn semantic_problems(config: &Value) -> Vec<Problem> {
     let mut push = |field: String, message: String| out.push(Problem { field, message });
 
     if !config.is_object() {
-        push(TOP_LEVEL.into(), "must be a JSON object".into());
+        push(String::new(), "must be a JSON object".into());
         return out;
     }
     for (i, m) in items(config, "/mounts").iter().enumerate() {
@@ -207,8 +215,8 @@ mod tests {
     #[test]
     fn text_that_is_not_json_is_one_top_level_problem() {
         let p = validate_config_text("{nope");
-        assert_eq!(fields(p.clone()), [TOP_LEVEL]);
-        assert!(p[0].message.starts_with("invalid JSON: "), "{}", p[0]);
+        assert_eq!(fields(p.clone()), [""]);
+        assert!(p[0].message.contains("invalid JSON: "), "{}", p[0]);
     }
 
     #[test]
@@ -228,7 +236,7 @@ mod tests {
     #[test]
     fn a_non_object_is_reported_by_both_checks() {
         let p = validate_config(&json!([1]));
-        assert_eq!(p[0].to_string(), "(top level): must be a JSON object");
+        assert_eq!(p[0].to_string(), "must be a JSON object");
         assert_eq!(p.len(), 2, "{p:?}");
     }
 }

@@ -17,6 +17,7 @@ fuzz_target!(|text: &str| {
         image_config: None,
         passwd: None,
         group: None,
+        preset: None,
     };
     let first = ocigen_core::render_request(&request);
     let second = ocigen_core::render_request(&request);

@@ -100,20 +100,18 @@ fn wrong_service_lists_the_names() {
 fn bad_yaml_names_the_file_and_field() {
     let o = ocigen_stdin(&["requirements", "-"], "image: [unclosed\n");
     assert_eq!(code(&o), 1);
-    assert!(
-        stderr(&o).starts_with("ocigen: <stdin>: "),
-        "{}",
-        stderr(&o)
+    assert_eq!(
+        stderr(&o),
+        "ocigen: <stdin>:1:8: image: invalid YAML: unclosed bracket '['\n"
     );
     let o = ocigen_stdin(
         &["requirements", "-"],
         "version: v1\ndeployment: shop\nservices:\n  web:\n    image: {name: x}\n    resources: {memory: 12.5Q}\n",
     );
     assert_eq!(code(&o), 1);
-    assert!(
-        stderr(&o).contains("services.web.resources.memory"),
-        "{}",
-        stderr(&o)
+    assert_eq!(
+        stderr(&o),
+        "ocigen: <stdin>:6:17: services.web.resources.memory: expected a size like 512Mi, got \"12.5Q\"\n"
     );
 }
 
@@ -222,10 +220,25 @@ fn validate_reports_fields() {
             && e.contains("namespaces[1]"),
         "{e}"
     );
+    // Each problem at its line and column.
+    assert!(
+        e.contains(":1:122: mounts[0].destination: must be an absolute path"),
+        "{e}"
+    );
     let o = ocigen_stdin(&["validate", "-"], "not json");
     assert_eq!(code(&o), 1);
     assert!(
-        stderr(&o).contains("<stdin>: (top level): invalid JSON"),
+        stderr(&o).starts_with("ocigen: <stdin>:1:2: invalid JSON: "),
+        "{}",
+        stderr(&o)
+    );
+    let o = ocigen_stdin(
+        &["validate", "-"],
+        r#"{"ociVersion": "1.2.0", "ociVersion": "1.0.0"}"#,
+    );
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("ociVersion: `ociVersion` is given twice"),
         "{}",
         stderr(&o)
     );
@@ -307,4 +320,130 @@ fn explain_names_the_host_fact_behind_the_uvm_rule() {
             .all(|l| l.starts_with("linux.resources.devices.")),
         "{out}"
     );
+}
+
+/// Run `ocigen` in `dir`, so files are named as the user typed them (`web.yaml`).
+fn ocigen_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A directory with `web.yaml` (the given text) and the CI machine's snapshot as `host.json`.
+fn workdir(service: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("web.yaml"), service).unwrap();
+    fs::copy(
+        fx("snapshots/ci-hybrid-v1.json"),
+        tmp.path().join("host.json"),
+    )
+    .unwrap();
+    tmp
+}
+
+const WEB: &str = "version: v1\ndeployment: shop\nservices:\n  web:\n    image: {name: nginx}\n    command: {args: [nginx]}\n";
+
+#[test]
+fn errors_read_file_line_column_field_message() {
+    // A schema error (exit 1).
+    let tmp = workdir(&format!("{WEB}    resources:\n      memory: 12.5Q\n"));
+    let o = ocigen_in(tmp.path(), &["render", "web.yaml", "--probe", "host.json"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        stderr(&o),
+        "ocigen: web.yaml:8:7: services.web.resources.memory: expected a size like 512Mi, got \"12.5Q\"\n"
+    );
+    // A render error names the service field where it is written (exit 1).
+    let tmp = workdir(&format!(
+        "{WEB}    cap_add:\n      - NET_ADMIN\n      - FLY\n"
+    ));
+    let o = ocigen_in(tmp.path(), &["render", "web.yaml", "--probe", "host.json"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).starts_with(
+            "ocigen: web.yaml:9:9: services.web.capabilities[1]: expected a capability name"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    // A missing host fact is a probe problem (exit 3), at the field that needs it.
+    let tmp = workdir(&format!("{WEB}    env:\n      REGION: $E:NOT_PROBED\n"));
+    let o = ocigen_in(tmp.path(), &["render", "web.yaml", "--probe", "host.json"]);
+    assert_eq!(code(&o), 3);
+    assert!(
+        stderr(&o).starts_with(
+            "ocigen: web.yaml:8:7: services.web.env.REGION: needs host fact `env.NOT_PROBED`"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("ocigen probe --for web.yaml -o host.json"));
+    // A broken snapshot names itself (exit 1).
+    fs::write(
+        tmp.path().join("bad.json"),
+        "{\"snapshot_version\": 1,\n \"kernel\": []}",
+    )
+    .unwrap();
+    let o = ocigen_in(tmp.path(), &["render", "web.yaml", "--probe", "bad.json"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        stderr(&o),
+        "ocigen: bad.json:2:2: kernel: expected a map, got a list\n"
+    );
+}
+
+#[test]
+fn duplicate_json_keys_and_unknown_keys_are_input_errors() {
+    let tmp = workdir(r#"{"image": {"name": "x"}, "privileged": false, "privileged": true}"#);
+    let o = ocigen_in(tmp.path(), &["render", "web.yaml", "--probe", "host.json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("ocigen: web.yaml:1:"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("privileged: `privileged` is given twice"));
+    let tmp = workdir(&format!("{WEB}    resorces: {{cpu: 1}}\n"));
+    let o = ocigen_in(tmp.path(), &["requirements", "web.yaml"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        stderr(&o),
+        "ocigen: web.yaml:7:5: services.web.resorces: unknown key `resorces`; did you mean `resources`?\n"
+    );
+}
+
+#[test]
+fn control_characters_never_reach_the_terminal_raw() {
+    let tmp = workdir(&format!("{WEB}    cap_add: [\"NET\\e[2J\\u0007\"]\n"));
+    let o = ocigen_in(tmp.path(), &["render", "web.yaml", "--probe", "host.json"]);
+    assert_eq!(code(&o), 1);
+    let e = stderr(&o);
+    assert!(e.contains("NET\\u{1b}[2J\\u{7}"), "{e}");
+    assert!(!e.trim_end().chars().any(char::is_control), "{e:?}");
+}
+
+#[test]
+fn diagnostics_show_their_short_code_and_escape_user_text() {
+    let tmp = workdir(&format!(
+        "{WEB}    stdin_open: true\n    devices: [{{path: \"/dev/no\\u0007pe\"}}]\n"
+    ));
+    let o = ocigen_in(tmp.path(), &["render", "web.yaml", "--probe", "host.json"]);
+    let e = stderr(&o);
+    assert_eq!(code(&o), 3, "{e}");
+    // Rendering the device needs a probe of it; with the fact recorded as absent it is W005.
+    let mut snap: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(tmp.path().join("host.json")).unwrap()).unwrap();
+    snap["devices"]["/dev/no\u{7}pe"] = serde_json::json!({"state": "absent"});
+    fs::write(tmp.path().join("host.json"), snap.to_string()).unwrap();
+    let o = ocigen_in(tmp.path(), &["render", "web.yaml", "--probe", "host.json"]);
+    let e = stderr(&o);
+    assert_eq!(code(&o), 0, "{e}");
+    assert!(e.contains("info[I004]: "), "{e}");
+    assert!(
+        e.contains("warning[W005]: ") && e.contains("/dev/no\\u{7}pe"),
+        "{e}"
+    );
+    assert!(!e.chars().any(|c| c.is_control() && c != '\n'), "{e:?}");
 }

@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::Path;
 
-use ocigen_core::snapshot::{CgroupLayout, DeviceFact, KernelFacts, PathKind, UserFacts};
+use ocigen_core::snapshot::{CgroupLayout, DeviceFact, KernelFacts, LsmFacts, PathKind, UserFacts};
 use ocigen_core::Requirements;
 use ocigen_host::probe::{probe, HostIdentity, HostRoot};
 
@@ -57,6 +57,8 @@ fn fake_v2_host(root: &Path) {
         "ubuntu:100000:65536\nagent:165536:65536\n1000:300000:10\n",
     );
     write(root, "etc/subgid", "agent:165536:65536\n");
+    write(root, "sys/devices/system/cpu/online", "0-63\n");
+    write(root, "sys/devices/system/node/online", "0-1\n");
     write(
         root,
         "etc/cdi/x.yaml",
@@ -79,6 +81,16 @@ fn fake_v2_host(root: &Path) {
     write(root, "dev/dri/renderD128", "");
     write(root, "sys/class/drm/card0/device/vendor", "0x1002\n");
     write(root, "srv/www/index.html", "hi");
+    write(
+        root,
+        "sys/kernel/security/lsm",
+        "lockdown,capability,landlock,yama,apparmor\n",
+    );
+    write(
+        root,
+        "proc/self/limits",
+        "Limit                     Soft Limit           Hard Limit           Units     \nMax processes             62000                62000                processes \nMax open files            1024                 unlimited            files     \n",
+    );
 }
 
 #[test]
@@ -158,10 +170,42 @@ fn fake_v2_host_probes_every_fact() {
     assert_eq!(s.paths["/srv/missing"], PathKind::Missing);
     assert_eq!(s.env["AGENT_REGION"].as_deref(), Some("eu-1"));
     assert_eq!(s.env["UNSET_VAR"], None);
+    assert_eq!(
+        s.lsm,
+        Some(LsmFacts {
+            apparmor: true,
+            selinux: false
+        })
+    );
+    let limits = s.process_rlimits.expect("limits");
+    assert_eq!((limits.nofile.soft, limits.nofile.hard), (Some(1024), None));
+    assert_eq!(limits.nproc.hard, Some(62000));
+    assert_eq!(s.snapshot_version, 2);
     assert!(s.unreadable.is_empty(), "{:?}", s.unreadable);
+    let cpuset = s.cpuset.as_ref().expect("cpuset fact");
+    assert_eq!(
+        (cpuset.cpus.as_str(), cpuset.mems.as_str()),
+        ("0-63", "0-1")
+    );
 
     // Deterministic: probing again gives the same bytes.
     assert_eq!(probe(&host, Some(&req)).unwrap().to_json(), s.to_json());
+}
+
+#[test]
+fn cpuset_without_numa_is_node_0_and_unreadable_cpus_are_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "proc/devices", "Character devices:\n 10 misc\n");
+    write(root, "sys/devices/system/cpu/online", "0-3\n");
+    let host = HostRoot::fake(root, identity());
+    let s = probe(&host, None).unwrap();
+    let cpuset = s.cpuset.expect("cpuset fact");
+    assert_eq!((cpuset.cpus.as_str(), cpuset.mems.as_str()), ("0-3", "0"));
+    fs::remove_file(root.join("sys/devices/system/cpu/online")).unwrap();
+    let s = probe(&host, None).unwrap();
+    assert_eq!(s.cpuset, None);
+    assert!(s.unreadable["cpuset"].contains("/sys/devices/system/cpu/online"));
 }
 
 #[test]
@@ -192,6 +236,20 @@ fn hybrid_host_uses_memory_line_and_v1_mounts() {
     assert_eq!(s.bounding_capabilities, ["CAP_CHOWN"]);
     // No --for: the default device list is probed (all absent in this tree).
     assert_eq!(s.devices.get("/dev/fuse"), Some(&DeviceFact::Absent));
+    // Without securityfs: AppArmor's parameter and a mounted selinuxfs; without limits, the
+    // fact is unreadable with the reason.
+    assert_eq!(s.lsm, Some(LsmFacts::default()));
+    write(root, "sys/module/apparmor/parameters/enabled", "N\n");
+    write(root, "sys/fs/selinux/enforce", "1\n");
+    let s = probe(&HostRoot::fake(root, identity()), None).unwrap();
+    assert_eq!(
+        s.lsm,
+        Some(LsmFacts {
+            apparmor: false,
+            selinux: true
+        })
+    );
+    assert!(s.unreadable["process_rlimits"].contains("/proc/self/limits"));
     // Missing subid files are "no ranges", not unreadable.
     assert!(s.subuid.is_empty() && !s.unreadable.contains_key("subuid"));
 }

@@ -379,3 +379,169 @@ fn masked_paths_unreadable_and_readonly_paths_unwritable() {
         assert!(err.contains("Read-only file system"), "{check}: {err}\n{f}");
     }
 }
+
+#[test]
+fn pid_mode_host_sees_the_hosts_pid_1() {
+    let f = case!("pid-host").run();
+    let host_pidns = std::fs::read_link("/proc/self/ns/pid").expect("host pidns");
+    assert_eq!(f.get("pidns"), host_pidns.display().to_string(), "{f}");
+    let host_init = std::fs::read_to_string("/proc/1/comm").expect("host /proc/1/comm");
+    assert_eq!(f.get("pid1"), host_init.trim(), "{f}");
+    // A private PID namespace (the default) has the probe's own shell as PID 1.
+    let f = case!("hostname").run();
+    assert_eq!(f.get("pid1"), "sh", "{f}");
+}
+
+#[test]
+fn network_mode_none_has_only_loopback() {
+    let f = case!("network-none").run();
+    assert_eq!(f.get("netifs").trim(), "lo", "{f}");
+    let host_net = std::fs::read_link("/proc/self/ns/net").expect("host netns");
+    assert_ne!(f.get("netns"), host_net.display().to_string(), "{f}");
+}
+
+#[test]
+fn sysctls_hosts_oom_score_and_cpuset_show_inside() {
+    let f = case!("kernel").run();
+    assert_eq!(f.get("c:/proc/sys/net/core/somaxconn"), "1234|", "{f}");
+    assert_eq!(f.get("c:/proc/sys/kernel/shmmax"), "12345678|", "{f}");
+    let hosts = f.get("c:/etc/hosts");
+    for line in [
+        "127.0.0.1\tlocalhost",
+        "10.1.2.3\tdb.internal",
+        "fd00::42\tv6.internal",
+    ] {
+        assert!(
+            hosts.split('|').any(|l| l == line),
+            "/etc/hosts lacks {line:?}\n{f}"
+        );
+    }
+    // The container's own hostname resolves too.
+    let own = format!("127.0.1.1\t{}", f.get("hostname"));
+    assert!(hosts.split('|').any(|l| l == own), "{own:?}\n{f}");
+    assert_eq!(f.get("oom_score_adj"), "567", "{f}");
+    // The container's cgroup is pinned to CPU 1 (this is checked where the host has it).
+    let online = std::fs::read_to_string("/sys/devices/system/cpu/online").unwrap_or_default();
+    if online.trim() != "0" {
+        assert_eq!(f.get("cpuset"), "1", "{f}");
+    }
+    if f.get("cgroup") == "1" {
+        assert_eq!(f.get("shares"), "300", "{f}");
+    }
+}
+
+#[test]
+fn labels_and_stop_signal_are_annotations_in_runc_state() {
+    let case = case!("kernel");
+    let created = case.create();
+    let state = created.state();
+    let annotations = &state["annotations"];
+    assert_eq!(annotations["com.example.proof"], "runc", "{state}");
+    assert_eq!(
+        annotations["org.opencontainers.image.stopSignal"], "SIGINT",
+        "{state}"
+    );
+}
+
+#[test]
+fn tty_true_gives_the_process_a_terminal() {
+    // runc wants a console socket to hand the pty to (in the foreground it would use the
+    // caller's own terminal, which a test has none of); the probe sees a terminal on stdin
+    // and stdout.
+    let f = case!("tty").run_with_console();
+    assert_eq!(f.get("tty"), "yes", "{f}");
+    let f = case!("hostname").run();
+    assert_eq!(f.get("tty"), "no", "{f}");
+}
+
+#[test]
+fn network_mode_container_joins_the_other_containers_netns() {
+    let peer = case!("network-none");
+    let created = peer.create();
+    let pid = created.pid();
+    let peer_net = std::fs::read_link(format!("/proc/{pid}/ns/net")).expect("peer netns");
+    let f = case!("net-join")
+        .arg("--container-ns")
+        .arg(format!("peer/network=/proc/{pid}/ns/net"))
+        .run();
+    assert_eq!(f.get("netns"), peer_net.display().to_string(), "{f}");
+    let host_net = std::fs::read_link("/proc/self/ns/net").expect("host netns");
+    assert_ne!(peer_net, host_net);
+}
+
+/// Podman's 11 default capabilities (containers/common), restated for this suite.
+const PODMAN_CAPS: &[&str] = &[
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];
+
+#[test]
+fn default_seccomp_profile_filters_and_denies_with_its_errno() {
+    let case = case!("seccomp-default");
+    let f = case.run();
+    assert_eq!(f.get("Seccomp"), "2", "filter mode\n{f}");
+    // Docker's profile allows unshare only with CAP_SYS_ADMIN; its default errno is EPERM.
+    let err = f.check_err("x:unshare -U true").unwrap_or("");
+    assert!(err.contains("Operation not permitted"), "{err}\n{f}");
+    let config = case.bundle();
+    assert_eq!(config["linux"]["seccomp"]["defaultErrnoRet"], 1, "EPERM");
+}
+
+#[test]
+fn seccomp_unconfined_runs_without_a_filter() {
+    let f = case!("seccomp-unconfined").run();
+    assert_eq!(f.get("Seccomp"), "0", "{f}");
+    // The same call the default profile refuses: the kernel itself allows it.
+    assert_eq!(f.check_err("x:unshare -U true"), None, "{f}");
+}
+
+#[test]
+fn seccomp_profile_file_beside_the_service_is_loaded() {
+    let case = case!("seccomp-file");
+    let dir = case.host_dir("profiles");
+    // Everything allowed but unshare, which fails with ENOSYS: an errno no default profile
+    // gives unshare, so the message proves this file's rule is the one in force.
+    std::fs::write(
+        dir.join("deny-unshare.json"),
+        r#"{"defaultAction": "SCMP_ACT_ALLOW",
+            "syscalls": [{"names": ["unshare"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}"#,
+    )
+    .expect("profile");
+    let f = case.run();
+    assert_eq!(f.get("Seccomp"), "2", "{f}");
+    let err = f.check_err("x:unshare -U true").unwrap_or("");
+    assert!(err.contains("Function not implemented"), "{err}\n{f}");
+}
+
+#[test]
+fn no_new_privileges_option_sets_the_flag() {
+    let f = case!("no-new-privileges").run();
+    assert_eq!(f.get("NoNewPrivs"), "1", "{f}");
+    assert_ne!(f.caps("CapEff") & cap_mask(&["NET_ADMIN"]), 0, "{f}");
+}
+
+#[test]
+fn podman_preset_caps_limits_and_profile() {
+    let f = case!("caps-default").arg("--preset").arg("podman").run();
+    let want = cap_mask(PODMAN_CAPS);
+    assert_eq!(f.caps("CapEff"), want, "CapEff\n{f}");
+    assert_eq!(f.caps("CapBnd"), want, "CapBnd\n{f}");
+    assert_eq!(f.get("Seccomp"), "2", "{f}");
+    assert_eq!(f.get("pids"), "2048", "Podman's pids_limit\n{f}");
+    // RLIMIT_NOFILE 1048576, or this process's own limit where it could not raise it
+    // (libpod's rule): the probe read the limits of the process that runs runc.
+    let own = harness::own_nofile();
+    let want = own.map_or(1_048_576, |(_, hard)| hard.min(1_048_576));
+    let (soft, hard) = f.get("nofile").split_once('/').expect("soft/hard");
+    assert_eq!(hard, want.to_string(), "{f}");
+    assert!(soft.parse::<u64>().is_ok_and(|s| s <= want), "{f}");
+}

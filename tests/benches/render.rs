@@ -3,7 +3,7 @@
 //! Run: `cargo bench -p ocigen-tests --bench render`.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use ocigen_core::render_request;
+use ocigen_core::{render_request, Preset};
 use ocigen_tests::{request, services, snapshots};
 
 fn bench(c: &mut Criterion) {
@@ -33,6 +33,25 @@ fn bench(c: &mut Criterion) {
     c.bench_function("render web with image config and passwd", |b| {
         b.iter(|| render_request(black_box(&web)))
     });
+    // The seccomp pass's cost: the smallest service with Docker's profile (resolved for the
+    // host's arch, kernel and the container's capabilities), without any, and with Podman's.
+    let bare = pick("bare-service", "nogpu-v2-root");
+    c.bench_function("render bare-service with Docker's seccomp profile", |b| {
+        b.iter(|| render_request(black_box(&bare)))
+    });
+    let mut unconfined = bare.clone();
+    unconfined
+        .service_text
+        .push_str("security_opt: [seccomp=unconfined]\n");
+    c.bench_function("render bare-service with seccomp=unconfined", |b| {
+        b.iter(|| render_request(black_box(&unconfined)))
+    });
+    let mut podman = bare.clone();
+    podman.preset = Some(Preset::Podman);
+    c.bench_function(
+        "render bare-service with Podman's preset and profile",
+        |b| b.iter(|| render_request(black_box(&podman))),
+    );
     let all: Vec<_> = snapshots
         .iter()
         .flat_map(|n| services.iter().map(move |s| request(s, n)))

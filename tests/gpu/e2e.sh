@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End to end on an NVIDIA GPU host: probe, `ocigen cdi generate`, render a GPU service with
-# the generated spec, `ocigen bundle` with a busybox rootfs, prepare the cgroup leaf, `runc
-# run`, and check from inside the container (tests/gpu/check.sh) that
+# the generated spec, `ocigen bundle --cgroup-leaf` with a busybox rootfs, `runc run`, and
+# check from inside the container (tests/gpu/check.sh) that
 #   - every /dev/nvidia* node the config lists opens for read,
 #   - a node made inside with GPU 0's numbers (c 195:0) opens too (the device cgroup allows it),
 #   - `nvidia-smi -L` lists GPU 0 with the snapshot's UUID (the loader and libc it needs are
@@ -118,31 +118,18 @@ cp -a "$rootfs" "$work/rootfs-nogpu"
 step "render and bundle"
 for svc in gpu nogpu; do
     run "$OCIGEN" render "$work/$svc.yaml" --probe "$work/host.json" --cdi-generated --format full -o "$work/$svc-render.json"
-    run "$OCIGEN" bundle "$work/$svc.yaml" --probe "$work/host.json" --cdi-generated --rootfs "$work/rootfs-$svc" --out "$work/bundle-$svc" >/dev/null
+    run "$OCIGEN" bundle "$work/$svc.yaml" --probe "$work/host.json" --cdi-generated --cgroup-leaf \
+        --rootfs "$work/rootfs-$svc" --out "$work/bundle-$svc" >/dev/null
     run "$OCIGEN" validate "$work/bundle-$svc/config.json"
     cp "$work/bundle-$svc/config.json" "$work/$svc-config.json"
 done
 grep -o '"cgroupsPath": "[^"]*"' "$work/gpu-config.json" || echo "cgroupsPath: (none)"
 
 step "cgroup leaf"
-# cgroup v2 forbids processes in a cgroup whose children have controllers: when ocigen
-# nests containers under our own cgroup S (S/containers/<id>), move every process of S into
-# S/init first, as an agent does once at start-up (ocigen_host::cgroup_leaf).
-if [ -f /sys/fs/cgroup/cgroup.controllers ] && grep -q '"cgroupsPath": "/' "$work/gpu-config.json"; then
-    own=$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
-    own=${own%/init}
-    if [ -n "$own" ] && [ "$own" != / ] && grep -q "\"cgroupsPath\": \"$own/containers/" "$work/gpu-config.json"; then
-        base=/sys/fs/cgroup$own
-        mkdir -p "$base/init" "$base/containers"
-        while read -r pid; do echo "$pid" > "$base/init/cgroup.procs" 2>/dev/null || true; done < "$base/cgroup.procs"
-        for c in $(cat "$base/cgroup.controllers"); do echo "+$c" > "$base/cgroup.subtree_control" 2>/dev/null || true; done
-        echo "moved the processes of $own into $own/init; controllers: $(cat "$base/cgroup.subtree_control")"
-    else
-        echo "nothing to do (own cgroup ${own:-/})"
-    fi
-else
-    echo "nothing to do (cgroup v1/hybrid, or no nested cgroupsPath)"
-fi
+# `bundle --cgroup-leaf` (above) moved every process of our cgroup S into S/init where the
+# host is cgroup v2 and we are not at the root: v2 enables no controllers below a cgroup that
+# has processes, and the containers go under S/containers.
+echo "now in: $(grep '^0::' /proc/self/cgroup || echo 'cgroup v1/hybrid')"
 
 step "runc run"
 for svc in gpu nogpu; do

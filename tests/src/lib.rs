@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use ocigen_core::{RenderOptions, RenderRequest};
+use ocigen_core::{Preset, RenderOptions, RenderRequest};
 
 /// Repository root (the workspace).
 pub fn repo_root() -> PathBuf {
@@ -144,7 +144,98 @@ pub fn request(service: &ServiceFixture, snapshot: &SnapshotFixture) -> RenderRe
         image_config: service.image_config.clone(),
         passwd: service.passwd.clone(),
         group: service.group.clone(),
+        preset: None,
     }
+}
+
+/// The services rendered again under each preset other than the default (Docker's, which the
+/// whole matrix uses): a web service with an image, tuned capabilities, a bare service, and a
+/// privileged one (no seccomp under any preset).
+pub const PRESET_SERVICES: [&str; 4] = ["web", "caps-tuned", "bare-service", "privileged-runner"];
+
+/// The snapshots of the preset goldens: a rootful host that may raise limits, and the CI
+/// machine kind, where Podman's limits are clamped to the agent's (no CAP_SYS_RESOURCE).
+pub const PRESET_SNAPSHOTS: [&str; 2] = ["nogpu-v2-root", "ci-hybrid-v1"];
+
+/// (preset, service, snapshot) for every preset but Docker, over [`PRESET_SERVICES`] x
+/// [`PRESET_SNAPSHOTS`].
+pub fn preset_matrix() -> Vec<(Preset, ServiceFixture, SnapshotFixture)> {
+    let pick = |stems: &[&str], all: Vec<(String, ServiceFixture)>| -> Vec<ServiceFixture> {
+        stems
+            .iter()
+            .map(|stem| {
+                all.iter()
+                    .find(|(s, _)| s == stem)
+                    .map(|(_, f)| f.clone())
+                    .unwrap_or_else(|| panic!("no fixture {stem}"))
+            })
+            .collect()
+    };
+    let svcs = pick(
+        &PRESET_SERVICES,
+        services()
+            .into_iter()
+            .map(|s| (s.stem.clone(), s))
+            .collect(),
+    );
+    let snaps: Vec<SnapshotFixture> = PRESET_SNAPSHOTS
+        .iter()
+        .map(|stem| {
+            snapshots()
+                .into_iter()
+                .find(|s| s.stem == *stem)
+                .unwrap_or_else(|| panic!("no snapshot {stem}"))
+        })
+        .collect();
+    let mut out = Vec::new();
+    for preset in Preset::ALL.into_iter().filter(|p| *p != Preset::Docker) {
+        for snap in &snaps {
+            for svc in &svcs {
+                out.push((preset, svc.clone(), snap.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// [`request`] under `preset` (the request's preset field, which overrides the options').
+pub fn preset_request(
+    preset: Preset,
+    service: &ServiceFixture,
+    snapshot: &SnapshotFixture,
+) -> RenderRequest {
+    RenderRequest {
+        preset: Some(preset),
+        ..request(service, snapshot)
+    }
+}
+
+/// Where the golden envelope of a preset render lives.
+pub fn preset_golden_path(
+    preset: Preset,
+    service: &ServiceFixture,
+    snapshot: &SnapshotFixture,
+) -> PathBuf {
+    repo_root()
+        .join("tests/goldens/presets")
+        .join(preset.name())
+        .join(&snapshot.stem)
+        .join(format!("{}.json", service.stem))
+}
+
+/// Every request the structural suites check: the matrix, then the preset renders.
+pub fn all_requests() -> Vec<(String, RenderRequest)> {
+    let mut out: Vec<(String, RenderRequest)> = matrix()
+        .iter()
+        .map(|(svc, snap)| (format!("{} on {}", svc.stem, snap.stem), request(svc, snap)))
+        .collect();
+    out.extend(preset_matrix().iter().map(|(p, svc, snap)| {
+        (
+            format!("{} on {} ({})", svc.stem, snap.stem, p.name()),
+            preset_request(*p, svc, snap),
+        )
+    }));
+    out
 }
 
 /// Where the golden envelope of a pair lives.

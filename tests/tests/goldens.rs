@@ -2,7 +2,10 @@
 //! its golden envelope (config.json, bundle files, diagnostics and provenance, or the error).
 
 use ocigen_core::{render_request, Snapshot};
-use ocigen_tests::{check_golden, golden_path, matrix, request, snapshots};
+use ocigen_tests::{
+    check_golden, golden_path, matrix, preset_golden_path, preset_matrix, preset_request, request,
+    snapshots,
+};
 
 #[test]
 fn matrix_matches_goldens() {
@@ -10,6 +13,24 @@ fn matrix_matches_goldens() {
     for (svc, snap) in matrix() {
         let out = render_request(&request(&svc, &snap));
         if let Some(f) = check_golden(&golden_path(&svc, &snap), &out) {
+            failures.push(f);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} golden mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The preset dimension: a few services under Podman's and containerd's defaults.
+#[test]
+fn presets_match_goldens() {
+    let mut failures = Vec::new();
+    for (preset, svc, snap) in preset_matrix() {
+        let out = render_request(&preset_request(preset, &svc, &snap));
+        if let Some(f) = check_golden(&preset_golden_path(preset, &svc, &snap), &out) {
             failures.push(f);
         }
     }

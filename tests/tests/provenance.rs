@@ -6,16 +6,23 @@
 //! runtime-spec's structure, independently of the core's `Field` enum, so the two check
 //! each other: arrays keyed by what identifies an element (`process.env.PATH`,
 //! `mounts./dev/shm`, `linux.devices./dev/nvidia0`, `linux.resources.devices.c 238:0`),
-//! arrays of plain values by the array itself (`process.args`, `linux.maskedPaths`).
+//! arrays of plain values by the array itself (`process.args`, `linux.maskedPaths`), maps by
+//! their own keys (`annotations.org.opencontainers.image.stopSignal`,
+//! `linux.sysctl.net.core.somaxconn`), and a joined namespace's `path` by its element
+//! (`linux.namespaces.network`). Seccomp rules are keyed by position
+//! (`linux.seccomp.syscalls[3]`: one rule per profile group, and several share a syscall
+//! name); the profile's own leaves (default action, errno, architectures) are recorded on
+//! `linux.seccomp`.
 
 use std::collections::BTreeSet;
 
 use ocigen_core::{render, Rendered};
-use ocigen_tests::{matrix, request};
+use ocigen_tests::{all_requests, matrix, request};
 use serde_json::Value;
 
-/// The trace key of element `el` of the keyed array at `path` (`None`: not a keyed array).
-fn element_key(path: &[String], el: &Value) -> Option<String> {
+/// The trace key of element `el`, at position `index`, of the keyed array at `path` (`None`:
+/// not a keyed array).
+fn element_key(path: &[String], index: usize, el: &Value) -> Option<String> {
     let s = |v: &Value| v.as_str().map(str::to_string);
     let joined = path.join(".");
     Some(match joined.as_str() {
@@ -26,6 +33,7 @@ fn element_key(path: &[String], el: &Value) -> Option<String> {
         "process.rlimits" => format!("process.rlimits.{}", s(&el["type"])?),
         "mounts" => format!("mounts.{}", s(&el["destination"])?),
         "linux.namespaces" => format!("linux.namespaces.{}", s(&el["type"])?),
+        "linux.seccomp.syscalls" => format!("linux.seccomp.syscalls[{index}]"),
         "linux.devices" => format!("linux.devices.{}", s(&el["path"])?),
         "linux.resources.devices" => {
             let num = |v: &Value| v.as_i64().map_or("*".to_string(), |n| n.to_string());
@@ -62,8 +70,8 @@ fn walk(
             }
         }
         Value::Array(items) => {
-            for el in items {
-                match element_key(path, el) {
+            for (index, el) in items.iter().enumerate() {
+                match element_key(path, index, el) {
                     Some(key) => {
                         exists.insert(key.clone());
                         leaves.push(key);
@@ -77,9 +85,13 @@ fn walk(
     }
 }
 
-/// Keys with provenance of their own for a whole object (`process.user` for uid and gid).
+/// Keys with provenance of their own for a whole object (`process.user` for uid and gid,
+/// `linux.seccomp` for the profile's default action, errno and architectures).
 fn recorded_as(key: &str) -> Vec<String> {
     let mut out = vec![key.to_string()];
+    if key.starts_with("linux.seccomp.") {
+        out.push("linux.seccomp".to_string());
+    }
     if let Some(parent) = key
         .strip_suffix(".uid")
         .or_else(|| key.strip_suffix(".gid"))
@@ -127,8 +139,8 @@ fn check(rendered: &Rendered) -> Vec<String> {
 #[test]
 fn every_config_leaf_has_a_source_and_every_source_a_field() {
     let (mut rendered_count, mut failures) = (0, Vec::new());
-    for (svc, snap) in matrix() {
-        let Ok(parsed) = request(&svc, &snap).parse() else {
+    for (name, req) in all_requests() {
+        let Ok(parsed) = req.parse() else {
             continue;
         };
         let Ok(rendered) = render(&parsed.inputs()) else {
@@ -136,7 +148,7 @@ fn every_config_leaf_has_a_source_and_every_source_a_field() {
         };
         rendered_count += 1;
         for p in check(&rendered) {
-            failures.push(format!("{} on {}: {p}", svc.stem, snap.stem));
+            failures.push(format!("{name}: {p}"));
         }
     }
     // The matrix renders 76 pairs today; far fewer means the check looked at nothing.

@@ -12,7 +12,7 @@
 #![allow(unsafe_code)]
 
 use ocigen_core::request::error_envelope;
-use ocigen_core::Error;
+use ocigen_core::{Error, FieldPath, InputKind};
 
 /// Allocate `len` zeroed bytes for the host to fill.
 #[unsafe(no_mangle)]
@@ -48,11 +48,10 @@ pub unsafe extern "C" fn ocigen_render(req: *const u8, req_len: usize) -> u64 {
     };
     let out = match std::str::from_utf8(bytes) {
         Ok(text) => ocigen_core::render_request_json(text),
-        Err(e) => error_envelope(&Error::Parse {
-            file: "request".into(),
-            field: "(top level)".into(),
-            message: format!("not UTF-8 text: {e}"),
-        }),
+        Err(e) => error_envelope(&Error::parse(
+            FieldPath::new(InputKind::Request, "").in_file("request"),
+            format!("not UTF-8 text: {e}"),
+        )),
     };
     // Hand the bytes over as an exact-length box; pointers and lengths are 32-bit on wasm32.
     let len = out.len();

@@ -8,10 +8,12 @@
 
 use ocigen_core::canonical::to_canonical_json;
 use ocigen_core::explain::field_matches;
+use ocigen_core::read::{Source, Syntax};
 use ocigen_core::request::error_envelope;
 use ocigen_core::validate::validate_config_text;
 use ocigen_core::{
-    parse_service_file, render_request, requirements, Error, RenderOptions, RenderRequest, Result,
+    parse_service_file, render_request, requirements, Error, InputKind, RenderOptions,
+    RenderRequest, Result,
 };
 use serde_json::{json, Map, Value};
 
@@ -21,53 +23,33 @@ const OPTIONS_FILE: &str = "options.json";
 /// Build a [`RenderRequest`] from the page's three texts. `options_json` is a JSON object with
 /// any of the request's other keys (`service`, `options`, `image_config`, `passwd`, `group`,
 /// `service_file`); blank text means `{}`. Errors name the offending key
-/// (`options.container_id.replica`).
+/// (`options.container_id.replica`) and its line in the options text.
 pub fn request_from_parts(
     service_text: &str,
     snapshot_json: &str,
     options_json: &str,
 ) -> Result<RenderRequest> {
-    let mut map = options_map(options_json)?;
+    let options = Source::new(InputKind::Request, OPTIONS_FILE, options_json, Syntax::Json);
+    let mut map = if options_json.trim().is_empty() {
+        Map::new()
+    } else {
+        match options.value()? {
+            Value::Object(m) => m,
+            // `value()` only returns maps.
+            _ => Map::new(),
+        }
+    };
     for key in ["service_text", "snapshot_json"] {
         if map.contains_key(key) {
-            return Err(Error::Parse {
-                file: OPTIONS_FILE.into(),
-                field: key.into(),
-                message: "is given as its own argument; remove it from the options".into(),
-            });
+            return Err(options.error_at(
+                key,
+                "is given as its own argument; remove it from the options",
+            ));
         }
     }
     map.insert("service_text".into(), Value::String(service_text.into()));
     map.insert("snapshot_json".into(), Value::String(snapshot_json.into()));
-    serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
-        let path = e.path().to_string();
-        Error::Parse {
-            file: OPTIONS_FILE.into(),
-            field: if path == "." {
-                "(top level)".into()
-            } else {
-                path
-            },
-            message: e.into_inner().to_string(),
-        }
-    })
-}
-
-/// Options text -> JSON object; blank text means `{}`.
-fn options_map(text: &str) -> Result<Map<String, Value>> {
-    if text.trim().is_empty() {
-        return Ok(Map::new());
-    }
-    let parse_error = |message: String| Error::Parse {
-        file: OPTIONS_FILE.into(),
-        field: "(top level)".into(),
-        message,
-    };
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(parse_error("expected a JSON object".into())),
-        Err(e) => Err(parse_error(format!("invalid JSON: {e}"))),
-    }
+    options.typed(Value::Object(map), "")
 }
 
 /// `{"ok": true, ...fields}`, or the error envelope.
@@ -227,7 +209,19 @@ mod tests {
         let err = request_from_parts(SERVICE, "{}", "[1]").expect_err("not an object");
         assert_eq!(err.code(), "E_PARSE");
         let err = request_from_parts(SERVICE, "{}", "{\"typo\": 1}").expect_err("unknown key");
-        assert!(err.to_string().contains("typo"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "options.json:1:2: typo: unknown key `typo`"
+        );
+        let err =
+            request_from_parts(SERVICE, "{}", "{\"servce\": \"web\"}").expect_err("misspelt key");
+        assert!(
+            err.to_string().ends_with("did you mean `service`?"),
+            "{err}"
+        );
+        let err = request_from_parts(SERVICE, "{}", "{\"service\": \"a\", \"service\": \"b\"}")
+            .expect_err("duplicate key");
+        assert_eq!(err.field(), Some("service"));
         let err = request_from_parts(SERVICE, "{}", "{\"service_text\": \"x\"}")
             .expect_err("duplicate input");
         assert_eq!(err.field(), Some("service_text"));
@@ -280,7 +274,7 @@ mod tests {
         assert_eq!(v["ok"], true);
         assert_eq!(v["problems"][0]["field"], "process.cwd");
         let v = parse(&validate_config_envelope("not json"));
-        assert_eq!(v["problems"][0]["field"], "(top level)");
+        assert_eq!(v["problems"][0]["field"], "");
     }
 
     #[test]

@@ -90,6 +90,19 @@ await check('switching to a rootless snapshot adds a user namespace', async () =
   assert.ok((await config()).linux.uidMappings.length > 0, 'rootless render maps uids');
 });
 
+await check('the preset picker switches capabilities and the seccomp profile', async () => {
+  await page.locator('#snapshot').selectOption('nogpu-v2-root');
+  const c = await config();
+  assert.equal(c.linux.seccomp.defaultErrnoRet, 1, 'Docker profile: EPERM');
+  assert.equal(c.process.capabilities.effective.length, 14);
+  await page.locator('#preset').selectOption('podman');
+  const p = await config();
+  assert.equal(p.linux.seccomp.defaultErrnoRet, 38, 'Podman profile: ENOSYS');
+  assert.equal(p.process.capabilities.effective.length, 11);
+  assert.equal(p.linux.resources.pids.limit, 2048);
+  await page.locator('#preset').selectOption('docker');
+});
+
 await check('diagnostics show their field paths', async () => {
   // storage-all has network-tier and s3 volumes, which warn naming the volume's field.
   await page.locator('#example').selectOption('storage-all');

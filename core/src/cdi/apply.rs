@@ -4,6 +4,10 @@
 //! with the same container path and gets its own cgroup allow rule; a mount replaces one with
 //! the same container path; hooks keep their order. Mount type and options are kept exactly
 //! as written (the library adds nothing, e.g. no `rbind`).
+//!
+//! Unlike the library, a node whose spec gives its numbers is still checked against the
+//! snapshot's stat of the host node: numbers that differ (a stale spec) are reported to the
+//! caller, which warns or fails by mode, and the host's numbers are used.
 
 use oci_spec::runtime::{Hook, HookBuilder, Mount, MountBuilder};
 
@@ -22,6 +26,7 @@ pub fn plan_edits(
     snapshot: &Host<'_>,
     field: &str,
     plan: &mut GpuPlan,
+    mismatches: &mut Vec<String>,
 ) -> Result<std::result::Result<(), Unusable>> {
     let mut specs_done: Vec<&str> = Vec::new();
     for sel in selected {
@@ -31,7 +36,8 @@ pub fn plan_edits(
                 file: sel.file.to_string(),
                 device: None,
             };
-            if let Err(why) = apply(&sel.spec.container_edits, source, snapshot, field, plan)? {
+            let edits = &sel.spec.container_edits;
+            if let Err(why) = apply(edits, source, snapshot, field, plan, mismatches)? {
                 return Ok(Err(format!("{}: spec-level edits: {why}", sel.file)));
             }
         }
@@ -39,7 +45,8 @@ pub fn plan_edits(
             file: sel.file.to_string(),
             device: Some(sel.device.name.clone()),
         };
-        if let Err(why) = apply(&sel.device.container_edits, source, snapshot, field, plan)? {
+        let edits = &sel.device.container_edits;
+        if let Err(why) = apply(edits, source, snapshot, field, plan, mismatches)? {
             return Ok(Err(format!(
                 "{}: device {}: {why}",
                 sel.file, sel.device.name
@@ -55,6 +62,7 @@ fn apply(
     snapshot: &Host<'_>,
     field: &str,
     plan: &mut GpuPlan,
+    mismatches: &mut Vec<String>,
 ) -> Result<std::result::Result<(), Unusable>> {
     // Edits ocigen cannot express yet: refuse rather than drop them silently.
     if !edits.net_devices.is_empty() {
@@ -72,7 +80,14 @@ fn apply(
     }
     for n in &edits.device_nodes {
         let (node, numbers_from) = match fill_node(n, snapshot, field)? {
-            Ok(filled) => filled,
+            Ok(Filled::Node(node, from)) => (node, from),
+            Ok(Filled::Stale { node, from, spec }) => {
+                mismatches.push(format!(
+                    "{source}: device node {} is {spec} in the spec, but the host's node is {}:{}",
+                    n.path, node.major, node.minor
+                ));
+                (node, Some(from))
+            }
             Err(why) => return Ok(Err(why)),
         };
         plan.nodes.retain(|p| p.path != n.path);
@@ -117,15 +132,27 @@ fn apply(
     Ok(Ok(()))
 }
 
+/// A CDI node, with the snapshot fact its numbers came from (`None`: the spec gave them).
+enum Filled {
+    Node(DeviceNode, Option<Source>),
+    /// The spec's numbers (`spec`, `major:minor`) differ from the host node's: `node` has the
+    /// host's, taken from `from`.
+    Stale {
+        node: DeviceNode,
+        from: Source,
+        spec: String,
+    },
+}
+
 /// A CDI node with what it lacks (type, major/minor, mode) taken from the host node at
-/// `hostPath` (or `path`), as the CDI library's `fillMissingInfo` stats it. A node that gives
-/// its type and a non-zero major (or is a FIFO) needs no host fact. With the node comes the
-/// snapshot fact it was filled from (`None` when the spec gave everything), for provenance.
+/// `hostPath` (or `path`), as the CDI library's `fillMissingInfo` stats it; a node that gives
+/// its type and a non-zero major is checked against that stat instead. FIFOs are made, not
+/// passed through, so they need no host fact.
 fn fill_node(
     n: &CdiDeviceNode,
     snapshot: &Host<'_>,
     field: &str,
-) -> Result<std::result::Result<(DeviceNode, Option<Source>), Unusable>> {
+) -> Result<std::result::Result<Filled, Unusable>> {
     let declared = match n.node_type.as_deref() {
         None | Some("") => None,
         Some("c") | Some("u") => Some(NodeType::Char),
@@ -141,18 +168,16 @@ fn fill_node(
     let given_major = n.major.filter(|m| *m != 0);
     let uid = n.uid.unwrap_or(0);
     let gid = n.gid.unwrap_or(0);
-    if let Some(kind) = declared {
-        if given_major.is_some() || kind == NodeType::Fifo {
-            let node = DeviceNode {
-                kind,
-                major: n.major.unwrap_or(0),
-                minor: n.minor.unwrap_or(0),
-                mode: n.file_mode.unwrap_or(0o666),
-                uid,
-                gid,
-            };
-            return Ok(Ok((node, None)));
-        }
+    if declared == Some(NodeType::Fifo) {
+        let node = DeviceNode {
+            kind: NodeType::Fifo,
+            major: n.major.unwrap_or(0),
+            minor: n.minor.unwrap_or(0),
+            mode: n.file_mode.unwrap_or(0o666),
+            uid,
+            gid,
+        };
+        return Ok(Ok(Filled::Node(node, None)));
     }
     let host = n
         .host_path
@@ -184,19 +209,33 @@ fn fill_node(
             )));
         }
     }
-    let (major, minor) = match given_major {
-        Some(major) => (major, n.minor.unwrap_or(0)),
-        None => (host_node.major, host_node.minor),
-    };
-    let node = DeviceNode {
+    let fact = Source::fact(format!("devices.{host}"));
+    let filled = |major, minor, mode| DeviceNode {
         kind: host_node.kind,
         major,
         minor,
-        mode: n.file_mode.unwrap_or(host_node.mode),
+        mode,
         uid,
         gid,
     };
-    Ok(Ok((node, Some(Source::fact(format!("devices.{host}"))))))
+    let mode = n.file_mode.unwrap_or(host_node.mode);
+    let Some(major) = given_major.filter(|_| declared.is_some()) else {
+        // Incomplete: the host's numbers, as the library fills them.
+        let node = filled(host_node.major, host_node.minor, mode);
+        return Ok(Ok(Filled::Node(node, Some(fact))));
+    };
+    let minor = n.minor.unwrap_or(0);
+    if (major, minor) != (host_node.major, host_node.minor) {
+        return Ok(Ok(Filled::Stale {
+            node: filled(host_node.major, host_node.minor, mode),
+            from: fact,
+            spec: format!("{major}:{minor}"),
+        }));
+    }
+    Ok(Ok(Filled::Node(
+        filled(major, minor, n.file_mode.unwrap_or(0o666)),
+        None,
+    )))
 }
 
 fn hook_stage(name: &str) -> Option<HookStage> {

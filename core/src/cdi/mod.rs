@@ -30,9 +30,10 @@ pub fn vendor_kind(vendor: &str) -> Option<&'static str> {
     }
 }
 
-/// Host paths of the device nodes `kind`'s spec files name that lack a type or major, i.e.
-/// the nodes a render will need stat facts for. The host probe calls this after reading the
-/// CDI files (it cannot be known from the service alone).
+/// Host paths of the device nodes `kind`'s spec files name: a render stats each, to fill a
+/// node without numbers or to check the numbers a spec gives. FIFOs are made, not passed
+/// through, and need none. The host probe calls this after reading the CDI files (it cannot
+/// be known from the service alone).
 pub fn node_host_paths(
     facts: &crate::snapshot::CdiFacts,
     kind: &str,
@@ -46,11 +47,7 @@ pub fn node_host_paths(
                 .chain(s.spec.devices.iter().map(|d| &d.container_edits))
         })
         .flat_map(|e| e.device_nodes.iter())
-        .filter(|n| {
-            // Same rule as filling: a node with a type and a non-zero major (or a FIFO) is complete.
-            let typ = n.node_type.as_deref().unwrap_or("");
-            typ.is_empty() || (typ != "p" && n.major.is_none_or(|m| m == 0))
-        })
+        .filter(|n| n.node_type.as_deref() != Some("p"))
         .map(|n| {
             n.host_path
                 .clone()

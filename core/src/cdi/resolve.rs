@@ -4,7 +4,7 @@
 //! both files.
 
 use super::parse::parse_spec;
-use super::spec::{cdi_err, declared_kind, CdiDevice, CdiSpec};
+use super::spec::{declared_kind, CdiDevice, CdiSpec};
 use crate::error::{Error, Result};
 use crate::inputs::Host;
 use crate::snapshot::CdiFacts;
@@ -111,13 +111,15 @@ impl Registry {
             match best {
                 Some((b, _)) if b.priority > s.priority => {}
                 Some((b, _)) if b.priority == s.priority => {
-                    return Err(cdi_err(
+                    let index = s.spec.devices.iter().position(|d| d.name == name);
+                    return Err(Error::cdi(
                         &s.file,
+                        index.map_or(String::new(), |i| format!("devices[{i}].name")),
                         format!(
                             "device `{kind}={name}` is also declared by {} in the same directory; remove one of the two files",
                             b.file
                         ),
-                    ))
+                    ));
                 }
                 _ => best = Some((s, dev)),
             }
@@ -188,22 +190,22 @@ impl Registry {
 /// Why CDI could not serve a request (lazy mode falls back; strict mode fails).
 pub type Unusable = String;
 
-/// Choose the devices for GPU indices `0..count` of `kind`:
+/// Choose the devices for the host GPU `indices` of `kind`:
 /// - a device named by the index (`"0"`), else
 /// - a device named by the UUID of the snapshot's NVIDIA GPU with that index, else
-/// - the spec's `all` device, used alone, when `count` is every GPU the snapshot knows.
+/// - the spec's `all` device, used alone, when the indices are every GPU the snapshot knows.
 ///
 /// Each chosen device appears once (two indices resolving to one device inject it once).
 pub fn select_for_indices<'r>(
     reg: &'r Registry,
     kind: &str,
-    count: u32,
+    indices: &[u32],
     snapshot: &Host<'_>,
     known_gpus: usize,
 ) -> Result<std::result::Result<Vec<Selected<'r>>, Unusable>> {
     let mut chosen: Vec<Selected<'r>> = Vec::new();
     let mut missing = Vec::new();
-    for i in 0..count {
+    for &i in indices {
         let by_index = reg.device(kind, &i.to_string())?;
         let by_uuid = match (
             by_index,
@@ -221,7 +223,8 @@ pub fn select_for_indices<'r>(
     if missing.is_empty() {
         return Ok(Ok(chosen));
     }
-    if known_gpus > 0 && count as usize == known_gpus {
+    let every_gpu = (0..known_gpus as u32).all(|i| indices.contains(&i));
+    if known_gpus > 0 && indices.len() == known_gpus && every_gpu {
         if let Some(all) = reg.device(kind, "all")? {
             return Ok(Ok(vec![all]));
         }

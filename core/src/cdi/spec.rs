@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::InputKind;
+use crate::read::{Source, Syntax};
 
 /// One CDI spec file: a kind (`vendor/class`), its devices and spec-level edits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,29 +142,21 @@ pub struct CdiIntelRdt {
     pub enable_monitoring: bool,
 }
 
-/// Build a CDI error for `file`.
-pub(crate) fn cdi_err(file: &str, message: impl Into<String>) -> Error {
-    Error::Cdi {
-        file: file.to_string(),
-        message: message.into(),
-    }
-}
-
-/// Read the text of a CDI file as a JSON value: `.json` files as JSON, anything else as YAML
-/// (which also reads JSON), as the CDI library does.
-pub(crate) fn read_value(path: &str, text: &str) -> Result<serde_json::Value> {
-    if path.ends_with(".json") {
-        serde_json::from_str(text).map_err(|e| cdi_err(path, format!("invalid JSON: {e}")))
+/// The reader for the CDI file `path`: `.json` files as JSON, anything else as YAML (which
+/// also reads JSON), as the CDI library does.
+pub(crate) fn source<'a>(path: &'a str, text: &'a str) -> Source<'a> {
+    let syntax = if path.ends_with(".json") {
+        Syntax::Json
     } else {
-        serde_saphyr::from_str::<serde_json::Value>(text)
-            .map_err(|e| cdi_err(path, format!("invalid YAML: {e}")))
-    }
+        Syntax::Yaml
+    };
+    Source::new(InputKind::Cdi, path, text, syntax)
 }
 
 /// The `kind` a CDI file declares, read leniently, for files that fail to parse: it tells
 /// whether a broken file concerns the kind a render asks for.
 pub(crate) fn declared_kind(path: &str, text: &str) -> Option<String> {
-    let value = read_value(path, text).ok()?;
+    let value = source(path, text).value().ok()?;
     value.get("kind")?.as_str().map(str::to_string)
 }
 
@@ -203,8 +196,9 @@ devices:
     fn map_form_hooks_are_rejected() {
         let text = r#"{"cdiVersion":"0.6.0","kind":"v.com/d","devices":[{"name":"a","containerEdits":{"hooks":{"prestart":[{"path":"/x"}]}}}]}"#;
         let err = parse_spec("x.json", text).unwrap_err();
-        assert!(
-            err.to_string().contains("devices[0].containerEdits.hooks"),
+        assert_eq!(
+            err.field(),
+            Some("devices[0].containerEdits.hooks"),
             "{err}"
         );
     }
@@ -213,8 +207,11 @@ devices:
     fn unknown_field_is_rejected_with_its_path() {
         let text = "cdiVersion: 0.6.0\nkind: v.com/d\ndevices:\n  - name: a\n    containerEdits:\n      env: [A=1]\n      bogus: 1\n";
         let err = parse_spec("x.yaml", text).unwrap_err();
-        let msg = err.to_string();
-        assert!(msg.contains("x.yaml") && msg.contains("bogus"), "{msg}");
+        assert_eq!(
+            err.to_string(),
+            "CDI spec x.yaml:7:7: devices[0].containerEdits.bogus: unknown key `bogus`"
+        );
+        assert_eq!(err.field(), Some("devices[0].containerEdits.bogus"));
         assert_eq!(err.code(), "E_CDI");
     }
 

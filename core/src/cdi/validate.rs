@@ -21,45 +21,73 @@ pub const HOOK_NAMES: &[&str] = &[
     "poststop",
 ];
 
-/// Validate a parsed spec; the message says what is wrong and where.
-pub fn validate(spec: &CdiSpec) -> Result<(), String> {
+/// What is wrong with a spec, and at which field path of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub field: String,
+    pub message: String,
+}
+
+impl Problem {
+    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Problem {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The same problem, found in the part of the file at `prefix`.
+    fn under(self, prefix: &str) -> Self {
+        Problem::new(format!("{prefix}.{}", self.field), self.message)
+    }
+}
+
+/// Validate a parsed spec.
+pub fn validate(spec: &CdiSpec) -> Result<(), Problem> {
     let version = spec
         .cdi_version
         .strip_prefix('v')
         .unwrap_or(&spec.cdi_version);
     let Some(have) = KNOWN_VERSIONS.iter().position(|v| *v == version) else {
-        return Err(format!(
-            "cdiVersion: unknown version `{}` (known: {})",
-            spec.cdi_version,
-            KNOWN_VERSIONS.join(", ")
+        return Err(Problem::new(
+            "cdiVersion",
+            format!(
+                "unknown version `{}` (known: {})",
+                spec.cdi_version,
+                KNOWN_VERSIONS.join(", ")
+            ),
         ));
     };
     let (need, why) = minimum_version(spec);
     if have < need {
-        return Err(format!(
-            "cdiVersion: `{}` is too old: {why} needs at least {}",
-            spec.cdi_version, KNOWN_VERSIONS[need]
+        return Err(Problem::new(
+            "cdiVersion",
+            format!(
+                "`{}` is too old: {why} needs at least {}",
+                spec.cdi_version, KNOWN_VERSIONS[need]
+            ),
         ));
     }
-    validate_kind(&spec.kind).map_err(|m| format!("kind: {m}"))?;
-    validate_edits(&spec.container_edits).map_err(|m| format!("containerEdits.{m}"))?;
+    validate_kind(&spec.kind).map_err(|m| Problem::new("kind", m))?;
+    validate_edits(&spec.container_edits).map_err(|p| p.under("containerEdits"))?;
     let mut seen = BTreeSet::new();
     for (i, dev) in spec.devices.iter().enumerate() {
         let at = format!("devices[{i}]");
-        validate_device_name(&dev.name).map_err(|m| format!("{at}.name: {m}"))?;
+        validate_device_name(&dev.name).map_err(|m| Problem::new(format!("{at}.name"), m))?;
         if !seen.insert(dev.name.as_str()) {
-            return Err(format!(
-                "{at}.name: device `{}` is declared twice in this spec",
-                dev.name
+            return Err(Problem::new(
+                format!("{at}.name"),
+                format!("device `{}` is declared twice in this spec", dev.name),
             ));
         }
         if dev.container_edits.is_empty() {
-            return Err(format!(
-                "{at}.containerEdits: device `{}` has empty edits",
-                dev.name
+            return Err(Problem::new(
+                format!("{at}.containerEdits"),
+                format!("device `{}` has empty edits", dev.name),
             ));
         }
-        validate_edits(&dev.container_edits).map_err(|m| format!("{at}.containerEdits.{m}"))?;
+        validate_edits(&dev.container_edits)
+            .map_err(|p| p.under(&format!("{at}.containerEdits")))?;
     }
     Ok(())
 }
@@ -162,57 +190,66 @@ fn check_name(
     Ok(())
 }
 
-fn validate_edits(e: &ContainerEdits) -> Result<(), String> {
+fn validate_edits(e: &ContainerEdits) -> Result<(), Problem> {
     for (i, kv) in e.env.iter().enumerate() {
         if !kv.contains('=') || kv.starts_with('=') {
-            return Err(format!("env[{i}]: `{kv}` is not KEY=VALUE"));
+            return Err(Problem::new(
+                format!("env[{i}]"),
+                format!("`{kv}` is not KEY=VALUE"),
+            ));
         }
     }
     for (i, n) in e.device_nodes.iter().enumerate() {
         if n.path.is_empty() {
-            return Err(format!("deviceNodes[{i}].path: empty"));
+            return Err(Problem::new(format!("deviceNodes[{i}].path"), "empty"));
         }
         if let Some(t) = &n.node_type {
             if !matches!(t.as_str(), "" | "b" | "c" | "u" | "p") {
-                return Err(format!(
-                    "deviceNodes[{i}].type: `{t}` is not one of b, c, u, p"
+                return Err(Problem::new(
+                    format!("deviceNodes[{i}].type"),
+                    format!("`{t}` is not one of b, c, u, p"),
                 ));
             }
         }
         if let Some(p) = &n.permissions {
             if p.chars().any(|c| !"rwm".contains(c)) {
-                return Err(format!(
-                    "deviceNodes[{i}].permissions: `{p}` may only hold r, w, m"
+                return Err(Problem::new(
+                    format!("deviceNodes[{i}].permissions"),
+                    format!("`{p}` may only hold r, w, m"),
                 ));
             }
         }
     }
     for (i, h) in e.hooks.iter().enumerate() {
         if !HOOK_NAMES.contains(&h.hook_name.as_str()) {
-            return Err(format!(
-                "hooks[{i}].hookName: `{}` is not one of {}",
-                h.hook_name,
-                HOOK_NAMES.join(", ")
+            return Err(Problem::new(
+                format!("hooks[{i}].hookName"),
+                format!("`{}` is not one of {}", h.hook_name, HOOK_NAMES.join(", ")),
             ));
         }
         if h.path.is_empty() {
-            return Err(format!("hooks[{i}].path: empty"));
+            return Err(Problem::new(format!("hooks[{i}].path"), "empty"));
         }
         if let Some(kv) = h.env.iter().find(|kv| !kv.contains('=')) {
-            return Err(format!("hooks[{i}].env: `{kv}` is not KEY=VALUE"));
+            return Err(Problem::new(
+                format!("hooks[{i}].env"),
+                format!("`{kv}` is not KEY=VALUE"),
+            ));
         }
     }
     for (i, m) in e.mounts.iter().enumerate() {
         if m.host_path.is_empty() || m.container_path.is_empty() {
-            return Err(format!(
-                "mounts[{i}]: hostPath and containerPath must not be empty"
+            return Err(Problem::new(
+                format!("mounts[{i}]"),
+                "hostPath and containerPath must not be empty",
             ));
         }
     }
     for (i, n) in e.net_devices.iter().enumerate() {
         if n.host_interface_name.is_empty() || n.name.is_empty() {
-            return Err(format!(
-                "netDevices[{i}]: hostInterfaceName and name must not be empty"
+            return Err(Problem::new(
+                format!("netDevices[{i}]"),
+                "hostInterfaceName and name must not be empty",
             ));
         }
     }

@@ -5,7 +5,7 @@
 //! Rules (README):
 //! - Names are case-insensitive, with or without `CAP_`; `ALL` means the host's bounding set
 //!   (in `capabilities`) or everything (in `cap_drop`). An unknown name is an error.
-//! - Base set: the 14 defaults, or, when privileged, the host's bounding set
+//! - Base set: the preset's defaults (Docker's and containerd's 14, Podman's 11), or, when privileged, the host's bounding set
 //!   (`snapshot.bounding_capabilities`; names oci-spec does not know are skipped, since no
 //!   runtime spec can express them). A default the bounding set lacks is left out with warning
 //!   W010, because runc refuses a spec asking for it.
@@ -21,7 +21,6 @@ use std::collections::BTreeMap;
 
 use oci_spec::runtime::Capability;
 
-use crate::defaults::DEFAULT_CAPABILITIES;
 use crate::draft::Draft;
 use crate::error::{Error, Result};
 use crate::inputs::Context;
@@ -158,18 +157,21 @@ fn parse_list(names: &[String], field: &str) -> Result<Vec<(CapName, String)>> {
         .collect()
 }
 
-/// The 14 defaults the host can grant; one warning lists those it cannot.
+/// The preset's defaults the host can grant; one warning lists those it cannot.
 fn base_defaults(
     cx: &Context<'_>,
     d: &mut Draft,
     bounding: &[String],
     set: &mut BTreeMap<String, Source>,
 ) {
-    let (grantable, missing): (Vec<&str>, Vec<&str>) = DEFAULT_CAPABILITIES
+    let preset = cx.options.preset;
+    let (grantable, missing): (Vec<&str>, Vec<&str>) = preset
+        .default_capabilities()
         .iter()
         .partition(|c| bounding.iter().any(|b| b == *c));
+    let source = Source::default(preset.default_name("capabilities"));
     for c in grantable {
-        set.insert(c.to_string(), Source::default("default_capabilities"));
+        set.insert(c.to_string(), source.clone());
     }
     if !missing.is_empty() {
         d.warn(
@@ -186,6 +188,7 @@ fn base_defaults(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::defaults::DEFAULT_CAPABILITIES;
     use crate::passes::fixture::{fixture, Fixture};
     use crate::trace::Severity;
 
@@ -264,6 +267,21 @@ mod tests {
             want
         );
         assert!(d.diagnostics().is_empty());
+    }
+
+    #[test]
+    fn presets_start_from_their_engines_defaults() {
+        let mut f = ci_host("");
+        f.options.preset = crate::preset::Preset::Podman;
+        let d = f.run(apply).unwrap();
+        assert_eq!(d.process.capabilities.len(), 11);
+        assert!(!d.process.capabilities.contains("CAP_NET_RAW"));
+        assert_eq!(
+            source_of(&d, "process.capabilities.CAP_CHOWN"),
+            Some(Source::default("podman_capabilities"))
+        );
+        f.options.preset = crate::preset::Preset::Containerd;
+        assert_eq!(f.run(apply).unwrap().process.capabilities.len(), 14);
     }
 
     #[test]

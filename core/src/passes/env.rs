@@ -22,10 +22,8 @@ use crate::defaults::{DEFAULT_PATH, DEFAULT_TERM};
 use crate::draft::Draft;
 use crate::error::{Error, Result};
 use crate::inputs::Context;
+use crate::service::EnvValue;
 use crate::trace::{codes, Source};
-
-const AGENT_ENV_PREFIX: &str = "$E:";
-const SECRET_PREFIX: &str = "$S:";
 
 pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     image_env(cx, d)?;
@@ -115,10 +113,10 @@ fn check_key(key: &str, field: &str) -> Result<()> {
 fn resolve_value(
     cx: &Context<'_>,
     d: &mut Draft,
-    value: &str,
+    value: &EnvValue,
     field: &str,
 ) -> Result<(String, Source)> {
-    if let Some(name) = value.strip_prefix(AGENT_ENV_PREFIX) {
+    if let EnvValue::AgentEnv(name) = value {
         return match cx.host.agent_env(name, field)? {
             None => Err(Error::unsatisfiable(
                 field,
@@ -136,7 +134,7 @@ fn resolve_value(
             }
         };
     }
-    if let Some(reference) = value.strip_prefix(SECRET_PREFIX) {
+    if let EnvValue::Secret(reference) = value {
         return match cx.options.secrets.get(reference) {
             Some(secret) => Ok((secret.clone(), Source::input(field))),
             None => Err(Error::unsatisfiable(
@@ -145,6 +143,7 @@ fn resolve_value(
             )),
         };
     }
+    // A literal: its text as written.
     Ok((value.to_string(), Source::input(field)))
 }
 

@@ -9,20 +9,28 @@
 //! | `gpu` | nothing in the spec: the GPU plan the later passes apply |
 //! | `hostname` | `hostname` |
 //! | `user` | `process.user` |
-//! | `process` | `process.terminal`, `process.cwd`, `process.args` |
+//! | `process` | `process.terminal`, `process.oomScoreAdj`, `process.cwd`, `process.args` |
 //! | `rlimits` | `process.rlimits` |
 //! | `unapplied` | nothing: I004 notes for parsed keys no pass applies |
 //! | `env` | `process.env` |
 //! | `capabilities` | `process.capabilities` |
 //! | `no_new_privileges` | `process.noNewPrivileges` |
-//! | `mounts` | `mounts`, and the resolv.conf bundle file |
+//! | `seccomp` | `linux.seccomp` |
+//! | `apparmor` | `process.apparmorProfile` |
+//! | `selinux` | `process.selinuxLabel`, `linux.mountLabel` |
+//! | `mounts` | `mounts`, and the resolv.conf and hosts bundle files |
 //! | `namespaces` | `linux.namespaces`, `linux.uidMappings`, `linux.gidMappings` |
-//! | `resources` | `linux.resources.cpu`, `.memory`, `.pids` |
+//! | `sysctl` | `linux.sysctl` |
+//! | `annotations` | `annotations` |
+//! | `resources` | `linux.resources.cpu.quota`, `.cpu.period`, `.memory.limit`, `.pids` |
+//! | `resource_extras` | `linux.resources.cpu.shares`, `.cpu.cpus`, `.memory.swap`, `.memory.reservation`, `.memory.swappiness`, `.memory.disableOOMKiller`, `.blockIO.weight` |
 //! | `devices` | `linux.devices`, `linux.resources.devices` |
 //! | `hooks` | `hooks` |
 //! | `paths` | `linux.maskedPaths`, `linux.readonlyPaths`, `linux.rootfsPropagation` |
 //! | `cgroups` | `linux.cgroupsPath` |
 
+pub mod annotations;
+pub mod apparmor;
 pub mod capabilities;
 pub mod cgroups;
 pub mod devices;
@@ -37,9 +45,13 @@ pub mod namespaces;
 pub mod no_new_privileges;
 pub mod paths;
 pub mod process;
+pub mod resource_extras;
 pub mod resources;
 pub mod rlimits;
 pub mod root;
+pub mod seccomp;
+pub mod selinux;
+pub mod sysctl;
 pub mod unapplied;
 pub mod user;
 
@@ -51,7 +63,8 @@ use crate::inputs::Context;
 pub type PassFn = fn(&Context<'_>, &mut Draft) -> Result<()>;
 
 /// The passes, in the order they run. GPU resolution comes early because user, env, mounts,
-/// devices and hooks apply what it decided.
+/// devices and hooks apply what it decided; seccomp follows capabilities, whose set decides
+/// which of the profile's conditional rules apply.
 pub const PASSES: &[(&str, PassFn)] = &[
     ("root", root::apply),
     ("gpu", gpu::apply),
@@ -63,9 +76,15 @@ pub const PASSES: &[(&str, PassFn)] = &[
     ("env", env::apply),
     ("capabilities", capabilities::apply),
     ("no_new_privileges", no_new_privileges::apply),
+    ("seccomp", seccomp::apply),
+    ("apparmor", apparmor::apply),
+    ("selinux", selinux::apply),
     ("mounts", mounts::apply),
     ("namespaces", namespaces::apply),
+    ("sysctl", sysctl::apply),
+    ("annotations", annotations::apply),
     ("resources", resources::apply),
+    ("resource_extras", resource_extras::apply),
     ("devices", devices::apply),
     ("hooks", hooks::apply),
     ("paths", paths::apply),

@@ -4,6 +4,11 @@
 //! that was granted extra capabilities may need to gain privileges through setuid or file
 //! capabilities. The trace cites whichever of those fields is present, or the default when
 //! neither is. `cap_drop` alone does not turn it off, so it is never cited.
+//!
+//! `security_opt: no-new-privileges[=true|false]` overrides that rule either way, and is
+//! then the only source cited. The rule is ocigen's for every preset (Docker and Podman
+//! default to off, containerd's base spec to on): it is stricter than both engines where it
+//! can be, and a service moving between presets keeps its setting.
 
 use crate::draft::Draft;
 use crate::error::Result;
@@ -11,6 +16,10 @@ use crate::inputs::Context;
 use crate::trace::Source;
 
 pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
+    if let Some((on, field)) = cx.security_opts()?.no_new_privileges() {
+        d.set_no_new_privileges(on, Source::input(field));
+        return Ok(());
+    }
     let spec = &cx.service.spec;
     let on = !spec.privileged && spec.capabilities.is_empty();
     let mut cited: Vec<Source> = [
@@ -40,6 +49,38 @@ mod tests {
         assert!(on("    cap_drop: [MKNOD]\n"));
         assert!(!on("    cap_add: [net_admin]\n"));
         assert!(!on("    privileged: true\n"));
+    }
+
+    #[test]
+    fn security_opt_overrides_either_way() {
+        let nnp = |body: &str| {
+            let d = fixture(body).run(apply).unwrap();
+            let cited: Vec<Source> = d
+                .trace()
+                .sources_of("process.noNewPrivileges")
+                .map(|e| e.source.clone())
+                .collect();
+            (d.process.no_new_privileges, cited)
+        };
+        let at = |i: usize| vec![Source::input(format!("services.web.security_opt[{i}]"))];
+        assert_eq!(
+            nnp("    privileged: true
+    security_opt: [no-new-privileges]
+"),
+            (true, at(0))
+        );
+        assert_eq!(
+            nnp("    security_opt: [apparmor=x, \"no-new-privileges:false\"]
+"),
+            (false, at(1))
+        );
+        let err = fixture(
+            "    security_opt: [no-new-privs]
+",
+        )
+        .run(apply)
+        .unwrap_err();
+        assert_eq!(err.field(), Some("services.web.security_opt[0]"));
     }
 
     #[test]

@@ -1,52 +1,39 @@
 //! Pass `paths`: `linux.maskedPaths`, `linux.readonlyPaths` and `linux.rootfsPropagation`
 //! (seed §1.5 step 10).
 //!
-//! The masked list is Docker's current default (moby `oci/defaults.go`), which is the seed's
-//! list plus `/proc/interrupts` and `/sys/devices/virtual/powercap`; the readonly list is the
-//! seed's (and Docker's) five. Privileged containers get both lists explicitly empty, so a
-//! runtime adds no masks of its own. Propagation is `private`, as the seed.
+//! The lists are the preset's ([`crate::preset`]: Docker's current masked list, which is the
+//! seed's plus `/proc/interrupts` and `/sys/devices/virtual/powercap`, Podman's, or
+//! containerd's). Privileged containers and `security_opt: systempaths=unconfined` get both
+//! lists explicitly empty, so a runtime adds no masks of its own. Propagation is `private`,
+//! as the seed.
 
 use crate::draft::Draft;
 use crate::error::Result;
 use crate::inputs::Context;
 use crate::trace::Source;
 
-/// Paths hidden from a non-privileged container.
-pub const MASKED_PATHS: &[&str] = &[
-    "/proc/acpi",
-    "/proc/asound",
-    "/proc/interrupts",
-    "/proc/kcore",
-    "/proc/keys",
-    "/proc/latency_stats",
-    "/proc/sched_debug",
-    "/proc/scsi",
-    "/proc/timer_list",
-    "/proc/timer_stats",
-    "/sys/devices/virtual/powercap",
-    "/sys/firmware",
-];
-
-/// Paths a non-privileged container sees read-only.
-pub const READONLY_PATHS: &[&str] = &[
-    "/proc/bus",
-    "/proc/fs",
-    "/proc/irq",
-    "/proc/sys",
-    "/proc/sysrq-trigger",
-];
-
 pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
-    let (masked, readonly, masked_src, readonly_src) = if cx.service.spec.privileged {
-        let why = Source::input(cx.service.field("privileged"));
-        (Vec::new(), Vec::new(), why.clone(), why)
+    let unconfined = cx
+        .security_opts()?
+        .systempaths_unconfined()
+        .map(str::to_string);
+    let preset = cx.options.preset;
+    let why_none = if cx.service.spec.privileged {
+        Some(cx.service.field("privileged"))
     } else {
-        (
-            owned(MASKED_PATHS),
-            owned(READONLY_PATHS),
-            Source::default("docker_masked_paths"),
-            Source::default("docker_readonly_paths"),
-        )
+        unconfined
+    };
+    let (masked, readonly, masked_src, readonly_src) = match why_none {
+        Some(field) => {
+            let why = Source::input(field);
+            (Vec::new(), Vec::new(), why.clone(), why)
+        }
+        None => (
+            owned(preset.masked_paths()),
+            owned(preset.readonly_paths()),
+            Source::default(preset.default_name("masked_paths")),
+            Source::default(preset.default_name("readonly_paths")),
+        ),
     };
     d.set_masked_paths(masked, masked_src);
     d.set_readonly_paths(readonly, readonly_src);
@@ -90,6 +77,33 @@ mod tests {
         assert_eq!(
             d.trace().last_for("linux.maskedPaths").map(|e| &e.source),
             Some(&Source::default("docker_masked_paths"))
+        );
+    }
+
+    #[test]
+    fn systempaths_unconfined_and_presets() {
+        let d = web("security_opt: [systempaths=unconfined]")
+            .draft(apply)
+            .unwrap();
+        assert_eq!(d.masked_paths, Some(vec![]));
+        assert_eq!(d.readonly_paths, Some(vec![]));
+        assert_eq!(
+            d.trace().last_for("linux.maskedPaths").map(|e| &e.source),
+            Some(&Source::input("services.web.security_opt[0]"))
+        );
+        let mut f = web("");
+        f.options.preset = crate::preset::Preset::Podman;
+        let d = f.draft(apply).unwrap();
+        assert!(d
+            .masked_paths
+            .as_ref()
+            .unwrap()
+            .iter()
+            .any(|p| p == "/sys/fs/selinux"));
+        assert_eq!(d.readonly_paths.as_ref().unwrap().len(), 6);
+        assert_eq!(
+            d.trace().last_for("linux.readonlyPaths").map(|e| &e.source),
+            Some(&Source::default("podman_readonly_paths"))
         );
     }
 

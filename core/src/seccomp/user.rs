@@ -20,24 +20,24 @@ use oci_spec::runtime::{Arch, LinuxSeccompAction, LinuxSeccompArg};
 use super::kernel::KernelVersion;
 use super::model::{seccomp_arg, Filter, Profile, Rule};
 use super::names::{ACTIONS, ARCHES, ERRNOS, FLAGS, NATIVE_ARCHES, OPS};
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldPath, InputKind, Result};
+use crate::locate::locate;
+use crate::read::{Source, Syntax};
 
 type Object = Map<String, Value>;
 
 /// Parse and validate the profile `text` of the file `file` (the name errors and
 /// provenance use).
 pub fn parse_profile(file: &str, text: &str) -> Result<Profile> {
-    let value: Value = serde_json::from_str(text).map_err(|e| Error::Parse {
-        file: file.to_string(),
-        field: "(top level)".into(),
-        message: format!("invalid JSON: {e}"),
-    })?;
-    Check { file }.profile(&value)
+    // The project's one reader: JSON syntax errors with positions, duplicate keys refused.
+    let value = Source::new(InputKind::SeccompProfile, file, text, Syntax::Json).value()?;
+    Check { file, text }.profile(&value)
 }
 
-/// Validation state: the file every error names.
+/// Validation state: the file every error names, and its text to locate fields in.
 struct Check<'a> {
     file: &'a str,
+    text: &'a str,
 }
 
 /// `at.key`, or `key` at the top level.
@@ -60,16 +60,17 @@ fn shown(v: &Value) -> String {
 
 impl Check<'_> {
     fn err(&self, field: impl Into<String>, message: impl Into<String>) -> Error {
-        Error::Parse {
-            file: self.file.to_string(),
-            field: field.into(),
-            message: message.into(),
-        }
+        let field = field.into();
+        let position = locate(self.text, &field);
+        let at = FieldPath::new(InputKind::SeccompProfile, field)
+            .in_file(self.file)
+            .at(position);
+        Error::parse(at, message)
     }
 
     /// `v` as an object with no keys but `keys`.
     fn object<'v>(&self, v: &'v Value, at: &str, keys: &[&str]) -> Result<&'v Object> {
-        let field = if at.is_empty() { "(top level)" } else { at };
+        let field = at;
         let map = v
             .as_object()
             .ok_or_else(|| self.err(field, format!("expected an object, got {}", shown(v))))?;

@@ -5,19 +5,26 @@ mod duration;
 mod parse;
 mod runtime;
 mod schedule;
+mod schema;
 pub mod security_opt;
 mod selected;
+mod storage;
 #[cfg(test)]
 mod tests;
 pub mod tmpfs;
 mod types;
 mod validate;
+mod values;
+#[cfg(test)]
+mod values_tests;
 
 pub use duration::{parse_duration, HumanDuration};
 pub use parse::{parse_service_file, ServiceFile};
-pub(crate) use parse::{read_value as read_value_pub, typed as typed_pub};
 pub use runtime::*;
 pub use schedule::*;
+pub use schema::{service_file_value, service_json_schema};
 pub use security_opt::{parse_security_opts, SecurityOpts};
 pub use selected::Service;
+pub use storage::{StorageSpec, StorageTier};
 pub use types::*;
+pub use values::{ByteSize, CpuQuota, EnvValue, OctalMode, ValueError, CPU_PERIOD};

@@ -1,17 +1,12 @@
-//! Text -> typed ServiceSpec, keeping the field path of every error.
-//!
-//! YAML is first read into a `serde_json::Value` (serde-saphyr gives line/column for syntax
-//! errors), then deserialised with serde_path_to_error so a schema error names its place
-//! (`services.web.resources.memory`).
+//! Text -> typed ServiceSpec, through the reader every input shares ([`crate::read`]): errors
+//! name the file, the field path (`services.web.resources.memory`) and its line and column.
 
 use std::collections::BTreeMap;
 
-use serde::de::DeserializeOwned;
-
 use super::selected::Service;
 use super::types::{DeploymentSpec, ServiceSpec};
-use crate::error::{Error, Result};
-use crate::snapshot::display_path;
+use crate::error::{Error, InputKind, Result};
+use crate::read::{Source, Syntax};
 
 /// A parsed service file: a deployment with named services, or one bare service.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,70 +16,11 @@ pub enum ServiceFile {
     Bare(Box<ServiceSpec>),
 }
 
-/// Read text as YAML (JSON is YAML) into a JSON value.
-pub(crate) fn read_value(file: &str, text: &str) -> Result<serde_json::Value> {
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('{') {
-        return serde_json::from_str(text).map_err(|e| Error::Parse {
-            file: file.to_string(),
-            field: "(top level)".into(),
-            message: format!("invalid JSON: {e}"),
-        });
-    }
-    serde_saphyr::from_str::<serde_json::Value>(text).map_err(|e| Error::Parse {
-        file: file.to_string(),
-        field: "(top level)".into(),
-        // serde-saphyr's text ends with a hint about its own API; our users need the fact.
-        message: format!("invalid YAML: {e}").replace(
-            "multiple YAML documents detected; use from_str_multiple or from_str_multiple_with_options",
-            "a second YAML document (`---`) starts here; a service file holds exactly one",
-        ),
-    })
-}
-
-/// Deserialize a JSON value into `T`, naming the failing path; `prefix` is prepended.
-pub(crate) fn typed<T: DeserializeOwned>(
-    file: &str,
-    prefix: &str,
-    value: serde_json::Value,
-) -> Result<T> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let inner = display_path(&e.path().to_string());
-        let field = match (prefix.is_empty(), inner.as_str()) {
-            (true, _) => inner,
-            (false, "(top level)") => prefix.to_string(),
-            (false, _) => format!("{prefix}.{inner}"),
-        };
-        let message = e.into_inner().to_string();
-        Error::Parse {
-            file: file.to_string(),
-            field: with_unknown_key(field, &message),
-            message,
-        }
-    })
-}
-
-/// serde_path_to_error's path already ends in an unknown key for plain structs, but stops at
-/// the enum for internally tagged ones (`health.check`, `storage[0]`, `scale`), because serde
-/// buffers those. Append the key from serde's message so every unknown key reads the same:
-/// `services.web.health.check.path`.
-fn with_unknown_key(field: String, message: &str) -> String {
-    let key = message
-        .strip_prefix("unknown field `")
-        .and_then(|rest| rest.split('`').next());
-    match key {
-        Some(key) if field == "(top level)" => key.to_string(),
-        Some(key) if !field.ends_with(&format!(".{key}")) && field != key => {
-            format!("{field}.{key}")
-        }
-        _ => field,
-    }
-}
-
 /// Parse a service file. A document with a top-level `services` or `deployment` key is a
 /// DeploymentSpec; anything else is a bare ServiceSpec.
 pub fn parse_service_file(file: &str, text: &str) -> Result<ServiceFile> {
-    let value = read_value(file, text)?;
+    let source = Source::new(InputKind::Service, file, text, Syntax::JsonOrYaml);
+    let value = source.value()?;
     let is_deployment = value
         .as_object()
         .map(|m| {
@@ -92,11 +28,13 @@ pub fn parse_service_file(file: &str, text: &str) -> Result<ServiceFile> {
         })
         .unwrap_or(false);
     let parsed = if is_deployment {
-        ServiceFile::Deployment(typed(file, "", value)?)
+        ServiceFile::Deployment(source.typed(value, "")?)
     } else {
-        ServiceFile::Bare(Box::new(typed(file, "", value)?))
+        ServiceFile::Bare(Box::new(source.typed(value, "")?))
     };
-    parsed.validate(file)?;
+    parsed
+        .validate()
+        .map_err(|e| e.in_input(InputKind::Service, file, Some(text)))?;
     Ok(parsed)
 }
 
@@ -151,10 +89,10 @@ impl ServiceFile {
         }
     }
 
-    fn validate(&self, file: &str) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         match self {
-            ServiceFile::Deployment(d) => d.validate(file),
-            ServiceFile::Bare(s) => s.validate(file, ""),
+            ServiceFile::Deployment(d) => d.validate(),
+            ServiceFile::Bare(s) => s.validate(""),
         }
     }
 }

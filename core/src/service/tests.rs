@@ -30,7 +30,7 @@ fn unknown_key_at_each_depth_names_full_path() {
     let cases = [
         (
             "version: v1\ndeployment: demo\nservices: {}\nextra: 1\n",
-            "(top level)",
+            "",
             "extra",
         ),
         (
@@ -73,7 +73,7 @@ fn unknown_key_at_each_depth_names_full_path() {
     ];
     for (text, parent, key) in cases {
         let (field, msg) = field_and_text(&parse_err(text));
-        let want = if parent == "(top level)" {
+        let want = if parent.is_empty() {
             key.to_string()
         } else {
             format!("{parent}.{key}")
@@ -112,6 +112,21 @@ fn cap_add_is_an_alias_of_capabilities() {
     let svc = web(&deployment("cap_add: [NET_ADMIN]\ncap_drop: [MKNOD]"));
     assert_eq!(svc.spec.capabilities, vec!["NET_ADMIN".to_string()]);
     assert_eq!(svc.spec.cap_drop, vec!["MKNOD".to_string()]);
+}
+
+#[test]
+fn aliases_parse_and_are_found_in_the_text() {
+    // crate::locate::KEY_ALIASES mirrors the serde aliases of the service types.
+    for (name, alias) in crate::locate::KEY_ALIASES {
+        let body = match *name {
+            "capabilities" => format!("{alias}: [NET_ADMIN]"),
+            _ => format!("{alias}: {{}}"),
+        };
+        let text = deployment(&body);
+        web(&text);
+        let at = crate::locate::locate(&text, &format!("services.web.{name}"));
+        assert_eq!(at.map(|p| p.line), Some(6), "{alias}");
+    }
 }
 
 #[test]
@@ -158,25 +173,17 @@ fn tmpfs_mode_forms_parse() {
     let svc = web(&deployment(
         "storage:\n  - { type: tmpfs, target: /a, mode: 0o1777 }\n  - { type: tmpfs, target: /b, mode: \"1777\" }\n  - { type: tmpfs, target: /c, mode: 1777 }\n  - { type: tmpfs, target: /d }",
     ));
-    let modes: Vec<Option<TmpfsMode>> = svc
+    let modes: Vec<Option<u32>> = svc
         .spec
         .storage
         .iter()
         .map(|s| match s {
-            StorageSpec::Tmpfs { mode, .. } => mode.clone(),
+            StorageSpec::Tmpfs { mode, .. } => mode.map(OctalMode::bits),
             other => panic!("not tmpfs: {other:?}"),
         })
         .collect();
-    // YAML 1.2 octal `0o1777` arrives as the number 1023.
-    assert_eq!(
-        modes,
-        vec![
-            Some(TmpfsMode::Number(0o1777)),
-            Some(TmpfsMode::Text("1777".into())),
-            Some(TmpfsMode::Number(1777)),
-            None
-        ]
-    );
+    // YAML 1.2 octal `0o1777` arrives as the number 1023; all three mean 0o1777.
+    assert_eq!(modes, vec![Some(0o1777), Some(0o1777), Some(0o1777), None]);
 }
 
 #[test]
@@ -226,7 +233,7 @@ fn multi_document_yaml_is_rejected() {
     let text = "version: v1\ndeployment: demo\nservices: {}\n---\nversion: v1\ndeployment: other\n";
     let msg = parse_err(text).to_string();
     assert!(
-        msg.contains("second YAML document") && msg.contains("line 5"),
+        msg.starts_with("f.yaml:5:1: a second YAML document"),
         "{msg}"
     );
     assert!(
@@ -259,7 +266,14 @@ fn env_values_must_be_strings() {
     let (field, msg) = field_and_text(&parse_err(&deployment("env: { PORT: 8080 }")));
     assert_eq!(field, "services.web.env.PORT", "{msg}");
     let svc = web(&deployment("env: { PORT: \"8080\", SECRET: \"$S:token\" }"));
-    assert_eq!(svc.spec.env.get("PORT").map(String::as_str), Some("8080"));
+    assert_eq!(
+        svc.spec.env.get("PORT"),
+        Some(&EnvValue::Literal("8080".into()))
+    );
+    assert_eq!(
+        svc.spec.env.get("SECRET"),
+        Some(&EnvValue::Secret("token".into()))
+    );
 }
 
 #[test]
@@ -315,7 +329,11 @@ fn validation_errors_name_field_expected_and_got() {
             "services.web.resources.memory",
             "above 0",
         ),
-        ("resources: { cpu: 0 }", "services.web.resources.cpu", "> 0"),
+        (
+            "resources: { cpu: 0 }",
+            "services.web.resources.cpu",
+            "at least 0.01",
+        ),
         (
             "endpoints: [{ name: a, protocol: tcp, port: 0 }]",
             "services.web.endpoints[0].port",

@@ -6,21 +6,27 @@
 //! YAML quirks, as they arrive through YAML -> `serde_json::Value` -> these types:
 //! - `env` is `map<string,string>` as upstream: an unquoted number or boolean value
 //!   (`PORT: 8080`) is an error naming `services.<s>.env.PORT`; quote it. Upstream (serde_yaml)
-//!   rejects it too, so a file that loads here loads there.
+//!   rejects it too, so a file that loads here loads there. Values are read as
+//!   [`EnvValue`]s (literal, `$E:NAME`, `$S:ref`).
+//! - `resources.cpu` and `resources.memory` are parsed and checked as they are read
+//!   ([`CpuQuota`], [`ByteSize`]); so are tmpfs sizes and modes (`storage.rs`).
 //! - durations (`15s`, `1h 30m`) must be strings; see `duration.rs`.
-//! - tmpfs `mode: 0o1777` arrives as the number 1023; see [`TmpfsMode`].
+//! - tmpfs `mode: 0o1777` arrives as the number 1023; see [`super::OctalMode`].
 //! - `cpu: "1.0"` (quoted) is an error: upstream wants a number.
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::duration::HumanDuration;
 use super::runtime::*;
 use super::schedule::*;
+use super::storage::StorageSpec;
+use super::values::{ByteSize, CpuQuota, EnvValue};
 
 /// Top-level deployment file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeploymentSpec {
     pub version: String,
@@ -36,7 +42,7 @@ pub struct DeploymentSpec {
 }
 
 /// One service. Field order follows upstream's ServiceSpec.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSpec {
     #[serde(default)]
@@ -48,7 +54,7 @@ pub struct ServiceSpec {
     #[serde(default)]
     pub resources: ResourcesSpec,
     #[serde(default)]
-    pub env: BTreeMap<String, String>,
+    pub env: BTreeMap<String, EnvValue>,
     #[serde(default)]
     pub command: CommandSpec,
     #[serde(default)]
@@ -77,6 +83,7 @@ pub struct ServiceSpec {
     pub storage: Vec<StorageSpec>,
     #[serde(default)]
     pub port_mappings: Vec<PortMapping>,
+    /// `cap_add` is an alias (also listed in `crate::locate::KEY_ALIASES`).
     #[serde(default, alias = "cap_add")]
     pub capabilities: Vec<String>,
     #[serde(default)]
@@ -93,7 +100,7 @@ pub struct ServiceSpec {
     pub platform: Option<TargetPlatform>,
     #[serde(default)]
     pub service_type: ServiceType,
-    /// `wasm_http` is upstream's deprecated spelling.
+    /// `wasm_http` is upstream's deprecated spelling (also in `crate::locate::KEY_ALIASES`).
     #[serde(default, alias = "wasm_http")]
     pub wasm: Option<WasmConfig>,
     #[serde(default)]
@@ -158,7 +165,7 @@ pub struct ServiceSpec {
     pub localhost_reachability: Option<serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImageSpec {
     pub name: String,
@@ -169,7 +176,7 @@ pub struct ImageSpec {
     pub source_policy: Option<SourcePolicy>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PullPolicy {
     Always,
@@ -178,7 +185,7 @@ pub enum PullPolicy {
     Never,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SourcePolicy {
     LocalFirst,
@@ -190,7 +197,7 @@ pub enum SourcePolicy {
 /// `command`: a map. Docs written for an older schema use a list (`command: [sh, -c, ..]`);
 /// serde would read a list positionally into the fields and report a baffling
 /// `command[0]: expected a sequence`, so a list is refused up front with a hint instead.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, from = "CommandMap")]
 pub struct CommandSpec {
     #[serde(default)]
@@ -202,7 +209,7 @@ pub struct CommandSpec {
 }
 
 /// The map form of `command`, through which `CommandSpec` deserialises.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CommandFields {
     #[serde(default)]
@@ -213,6 +220,8 @@ struct CommandFields {
     workdir: Option<String>,
 }
 
+/// Its JSON Schema is the map's: the list form is refused.
+#[derive(JsonSchema)]
 struct CommandMap(CommandFields);
 
 impl From<CommandMap> for CommandSpec {
@@ -247,13 +256,13 @@ impl<'de> Deserialize<'de> for CommandMap {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResourcesSpec {
     #[serde(default)]
-    pub cpu: Option<f64>,
+    pub cpu: Option<CpuQuota>,
     #[serde(default)]
-    pub memory: Option<String>,
+    pub memory: Option<ByteSize>,
     #[serde(default)]
     pub gpu: Option<GpuSpec>,
     #[serde(default)]
@@ -282,7 +291,7 @@ pub struct ResourcesSpec {
     pub blkio_weight: Option<u16>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GpuSpec {
     #[serde(default = "one")]
@@ -316,7 +325,7 @@ fn nvidia() -> String {
     "nvidia".to_string()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum GpuSharingMode {
     Exclusive,
@@ -324,7 +333,7 @@ pub enum GpuSharingMode {
     TimeSlice,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DistributedConfig {
     #[serde(default = "nccl")]
@@ -340,7 +349,7 @@ fn master_port() -> u16 {
     29500
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceSpec {
     pub path: String,
@@ -354,83 +363,6 @@ pub struct DeviceSpec {
 
 fn yes() -> bool {
     true
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StorageTier {
-    #[default]
-    Local,
-    Cached,
-    Network,
-}
-
-/// tmpfs `mode`: an octal permission. A string is octal digits (`"1777"`, `"0o1777"`).
-/// A number is ambiguous (YAML `0o1777` arrives as 1023, while `1777` was meant as octal
-/// digits); the tmpfs helper (`passes/tmpfs.rs`) reads it both ways and keeps the reading that is a sensible
-/// permission, else asks for a quoted string. See `passes/tmpfs.rs` and the README.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum TmpfsMode {
-    Number(u32),
-    Text(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum StorageSpec {
-    Bind {
-        source: String,
-        target: String,
-        #[serde(default)]
-        readonly: bool,
-    },
-    Named {
-        name: String,
-        target: String,
-        #[serde(default)]
-        readonly: bool,
-        #[serde(default)]
-        tier: StorageTier,
-        #[serde(default)]
-        size: Option<String>,
-    },
-    Anonymous {
-        target: String,
-        #[serde(default)]
-        tier: StorageTier,
-    },
-    Tmpfs {
-        target: String,
-        #[serde(default)]
-        size: Option<String>,
-        #[serde(default)]
-        mode: Option<TmpfsMode>,
-    },
-    S3 {
-        bucket: String,
-        #[serde(default)]
-        prefix: Option<String>,
-        target: String,
-        #[serde(default)]
-        readonly: bool,
-        #[serde(default)]
-        endpoint: Option<String>,
-        #[serde(default)]
-        credentials: Option<String>,
-    },
-}
-
-impl StorageSpec {
-    pub fn target(&self) -> &str {
-        match self {
-            StorageSpec::Bind { target, .. }
-            | StorageSpec::Named { target, .. }
-            | StorageSpec::Anonymous { target, .. }
-            | StorageSpec::Tmpfs { target, .. }
-            | StorageSpec::S3 { target, .. } => target,
-        }
-    }
 }
 
 /// `network_mode`: `default|host|none|bridge|bridge:<name>|container:<id>`, or upstream's
@@ -529,7 +461,7 @@ impl<'de> Deserialize<'de> for NetworkMode {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UlimitSpec {
     #[serde(default)]
@@ -540,7 +472,7 @@ pub struct UlimitSpec {
 
 /// One `replica_groups` entry: a role with its own count and overrides of the service's
 /// image, env, command and resources (scheduling only; it lives beside the types it overrides).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplicaGroup {
     pub role: String,

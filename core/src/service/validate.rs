@@ -1,8 +1,7 @@
-//! Checks upstream runs after deserialising (its `validate.rs`), with errors naming the full
-//! field path: `services.web.resources.memory: expected a size like 512Mi, got "12.5Q"`.
-//!
-//! `Error::Invalid` carries no file name, so `_file` is unused for now; callers already know
-//! which file they parsed and the CLI prefixes it.
+//! Checks upstream runs after deserialising (its `validate.rs`) that span more than one value,
+//! with errors naming the full field path: `services.web.depends[0].service: expected a
+//! service of this deployment...`. Single values that need parsing are checked as they are
+//! read (values.rs). The parser adds the file name and position to these errors.
 
 use std::collections::BTreeSet;
 
@@ -20,7 +19,7 @@ fn path(prefix: &str, rel: &str) -> String {
 }
 
 impl DeploymentSpec {
-    pub(crate) fn validate(&self, _file: &str) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         if self.version != "v1" {
             return Err(Error::invalid(
                 "version",
@@ -37,7 +36,7 @@ impl DeploymentSpec {
         }
         for (name, svc) in &self.services {
             let prefix = format!("services.{name}");
-            svc.validate(_file, &prefix)?;
+            svc.validate(&prefix)?;
             for (i, dep) in svc.depends.iter().enumerate() {
                 if !self.services.contains_key(&dep.service) {
                     return Err(Error::invalid(
@@ -69,7 +68,7 @@ impl DeploymentSpec {
 impl ServiceSpec {
     /// `prefix` is `services.<name>` in a deployment, empty for a bare spec. A bare spec has
     /// no sibling services, so `depends` targets are checked by the deployment only.
-    pub(crate) fn validate(&self, _file: &str, prefix: &str) -> Result<()> {
+    pub(crate) fn validate(&self, prefix: &str) -> Result<()> {
         let at = |rel: &str| path(prefix, rel);
         match (&self.rtype, &self.schedule) {
             (ResourceType::Cron, None) => {
@@ -96,27 +95,8 @@ impl ServiceSpec {
                 format!("{:?}", self.image.name),
             ));
         }
+        // cpu and memory were checked as they were read (values.rs).
         let res = &self.resources;
-        if let Some(cpu) = res.cpu {
-            if !(cpu.is_finite() && cpu > 0.0) {
-                return Err(Error::invalid(
-                    at("resources.cpu"),
-                    "a number of cores > 0",
-                    cpu.to_string(),
-                ));
-            }
-        }
-        if let Some(mem) = &res.memory {
-            // One rule for memory sizes, shared with the resources pass: a superset of
-            // upstream's (which takes only integer Ki/Mi/Gi/Ti), see units.rs and the README.
-            if crate::units::parse_size(mem, &at("resources.memory"))? == 0 {
-                return Err(Error::invalid(
-                    at("resources.memory"),
-                    "a size above 0 like 512Mi",
-                    format!("{mem:?}"),
-                ));
-            }
-        }
         if let Some(policy) = res.gpu.as_ref().and_then(|g| g.scheduling.as_deref()) {
             if !matches!(policy, "best-effort" | "gang" | "spread") {
                 return Err(Error::invalid(

@@ -1,16 +1,19 @@
 //! The commands behind `ocigen`. Every error becomes a [`CliError`] whose message names the
 //! file and field and says what to do.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::Path;
 
 use ocigen_core::cdi::generate::generate;
+use ocigen_core::error::escape_controls;
 use ocigen_core::inputs::Host;
+use ocigen_core::read::{locate, Source, Syntax};
 use ocigen_core::{
     canonical::to_canonical_json, parse_service_file, render as core_render,
-    requirements as core_requirements, validate::validate_config_text, CdiMode, Diagnostic, Image,
-    ImageConfig, Inputs, RenderOptions, Rendered, Requirements, Service, ServiceFile, Severity,
-    Snapshot,
+    requirements as core_requirements, validate::validate_config, CdiMode, Diagnostic,
+    DiagnosticCode, ErrorCode, Image, ImageConfig, InputKind, Inputs, RenderOptions, Rendered,
+    Requirements, Service, ServiceFile, Severity, Snapshot,
 };
 
 use super::{
@@ -41,22 +44,25 @@ fn display_name(name: &str) -> &str {
     }
 }
 
-/// A core error, with the file it concerns. A missing snapshot fact is a probe problem (3).
-fn core_err(file: &str, snapshot: Option<&str>, e: ocigen_core::Error) -> CliError {
-    let file = display_name(file);
+/// A core error. Its message names its file and line already (callers name the inputs they
+/// read with `in_input`). A missing snapshot fact is a probe problem (3): the hint says how
+/// to record it for `service_file` into `snapshot`.
+fn core_err(e: ocigen_core::Error, service_file: &str, snapshot: Option<&str>) -> CliError {
     match e.code() {
-        "E_PARSE" => CliError::input(e.to_string()),
-        "E_MISSING_FACT" => {
+        ErrorCode::MissingFact => {
             let hint = match snapshot {
-                Some(s) => {
-                    format!(" (snapshot {s}: `ocigen probe --for {file} -o {s}` records it)")
-                }
+                Some(s) => format!(
+                    " (snapshot {s}: `ocigen probe --for {} -o {s}` records it)",
+                    display_name(service_file)
+                ),
                 None => String::new(),
             };
-            CliError::host(format!("{file}: {e}{hint}"))
+            CliError::host(format!("{e}{hint}"))
         }
-        "E_INTERNAL" => CliError::host(e.to_string()),
-        _ => CliError::input(format!("{file}: {e}")),
+        ErrorCode::Internal => CliError::host(e.to_string()),
+        ErrorCode::Parse | ErrorCode::Invalid | ErrorCode::Unsatisfiable | ErrorCode::Cdi => {
+            CliError::input(e.to_string())
+        }
     }
 }
 
@@ -64,19 +70,42 @@ fn core_err(file: &str, snapshot: Option<&str>, e: ocigen_core::Error) -> CliErr
 /// probe, secret and I/O failures of the host are 3.
 fn host_err(e: HostError) -> CliError {
     match e {
-        HostError::Core(c) => core_err("(input)", None, c),
+        HostError::Core(c) => core_err(c, "", None),
         HostError::Bundle { .. } => CliError::input(e.to_string()),
         other => CliError::host(other.to_string()),
     }
 }
 
+/// A service file: its name as shown, its text, the parsed file and the chosen service.
+struct Loaded {
+    shown: String,
+    text: String,
+    file: ServiceFile,
+    service: Service,
+}
+
+impl Loaded {
+    /// `e` with the service file's name and the line of its field, when it concerns the service.
+    fn locate(&self, e: ocigen_core::Error) -> ocigen_core::Error {
+        e.in_input(InputKind::Service, &self.shown, Some(&self.text))
+    }
+}
+
 /// Parse a service file and pick the service.
-fn load_service(file: &str, name: Option<&str>) -> Result<(ServiceFile, Service), CliError> {
+fn load_service(file: &str, name: Option<&str>) -> Result<Loaded, CliError> {
     let text = read_input(file)?;
-    let shown = display_name(file);
-    let parsed = parse_service_file(shown, &text).map_err(|e| core_err(file, None, e))?;
-    let service = parsed.service(name).map_err(|e| core_err(file, None, e))?;
-    Ok((parsed, service))
+    let shown = display_name(file).to_string();
+    let parsed = parse_service_file(&shown, &text).map_err(|e| core_err(e, file, None))?;
+    let service = parsed.service(name).map_err(|e| {
+        let e = e.in_input(InputKind::Service, &shown, Some(&text));
+        core_err(e, file, None)
+    })?;
+    Ok(Loaded {
+        shown,
+        text,
+        file: parsed,
+        service,
+    })
 }
 
 /// Write `text` to `output`, or to stdout.
@@ -91,9 +120,12 @@ fn emit(text: &str, output: Option<&Path>) -> Result<(), CliError> {
 }
 
 pub(super) fn probe(a: ProbeArgs) -> Result<(), CliError> {
+    if let Some(snapshot) = &a.check {
+        return super::check::probe_check(snapshot, a.host_root);
+    }
     let req = match &a.for_file {
         Some(file) => {
-            let (_, service) = load_service(file, a.service.as_deref())?;
+            let service = load_service(file, a.service.as_deref())?.service;
             Some(core_requirements(
                 &service,
                 &RenderOptions::for_service(service.name.clone()),
@@ -110,26 +142,106 @@ pub(super) fn probe(a: ProbeArgs) -> Result<(), CliError> {
 }
 
 pub(super) fn requirements(a: RequirementsArgs) -> Result<(), CliError> {
-    let (_, service) = load_service(&a.service_file, a.service.as_deref())?;
+    let service = load_service(&a.service_file, a.service.as_deref())?.service;
     let req: Requirements =
         core_requirements(&service, &RenderOptions::for_service(service.name.clone()));
     emit(&to_canonical_json(&req), None)
 }
 
-/// Render options from the flags (bundle and rootfs are set by the caller).
-fn options_for(service: &Service, i: &RenderInputs) -> RenderOptions {
-    let mut o = RenderOptions::new(service.name.clone(), i.replica);
-    o.hostname = i.hostname.clone();
-    o.host_network = i.host_network;
-    o.bundle_dir = i.bundle_dir.clone();
-    o.cgroup_parent = i.cgroup_parent.clone();
-    o.volume_paths = i.volumes.iter().cloned().collect();
-    o.extra_env = i.env.clone();
+/// Render options: the `--options` file (or the service's defaults), then each flag given
+/// on top of it (bundle and rootfs are set by the caller).
+fn options_for(service: &Service, i: &RenderInputs) -> Result<RenderOptions, CliError> {
+    let mut o = match &i.options {
+        Some(file) => {
+            let bad = |e: serde_json::Error| {
+                CliError::input(format!(
+                    "{}: not render options JSON: {e}",
+                    display_name(file)
+                ))
+            };
+            let mut value: serde_json::Value =
+                serde_json::from_str(&read_input(file)?).map_err(bad)?;
+            // The container is the service being rendered unless the file names another.
+            if let Some(map) = value.as_object_mut() {
+                map.entry("container_id")
+                    .or_insert_with(|| serde_json::json!({ "service": service.name }));
+            }
+            serde_json::from_value::<RenderOptions>(value).map_err(bad)?
+        }
+        None => RenderOptions::for_service(service.name.clone()),
+    };
+    let id = &mut o.container_id;
+    if let Some(replica) = i.replica {
+        id.replica = replica;
+    }
+    if let Some(role) = &i.role {
+        id.role = role.clone();
+    }
+    if let Some(node) = i.node_id {
+        id.node_id = node;
+    }
+    let set = |slot: &mut Option<String>, flag: &Option<String>| {
+        if flag.is_some() {
+            slot.clone_from(flag);
+        }
+    };
+    set(&mut o.hostname, &i.hostname);
+    set(&mut o.bundle_dir, &i.bundle_dir);
+    set(&mut o.cgroup_parent, &i.cgroup_parent);
+    set(&mut o.api_socket, &i.api_socket);
+    set(&mut o.cwd, &i.cwd);
+    o.host_network |= i.host_network;
+    o.strict |= i.strict;
+    o.volume_paths.extend(i.volumes.iter().cloned());
+    o.extra_env.extend(i.env.iter().cloned());
+    if !i.args.is_empty() {
+        o.args = Some(i.args.clone());
+    }
+    if let Some(gpus) = &i.gpus {
+        o.gpus = Some(gpus.iter().map(|g| g.trim().to_string()).collect());
+    }
+    for (id, ns, path) in &i.container_ns {
+        o.container_namespaces
+            .entry(id.clone())
+            .or_default()
+            .insert(ns.clone(), path.clone());
+    }
     if i.strict_cdi {
         o.cdi_mode = CdiMode::Strict;
     }
-    o.cdi_generated = i.cdi_generated;
-    o
+    if let Some(preset) = i.preset {
+        o.preset = preset.into();
+    }
+    o.cdi_generated |= i.cdi_generated;
+    Ok(o)
+}
+
+/// The text of each seccomp profile file the service names, keyed as written in its
+/// `security_opt`. A relative path is relative to the service file's directory (the current
+/// one for stdin), as a path written in a file is; each file is read like any other input.
+fn read_seccomp_profiles(
+    service_file: &str,
+    files: &BTreeSet<String>,
+) -> Result<BTreeMap<String, String>, CliError> {
+    let base = match service_file {
+        "-" => Path::new("."),
+        f => Path::new(f).parent().unwrap_or(Path::new(".")),
+    };
+    files
+        .iter()
+        .map(|written| {
+            let path = base.join(written);
+            let shown = path.to_string_lossy();
+            let text = read_input(&shown).map_err(|e| {
+                CliError::input(format!(
+                    "{}: security_opt seccomp={written}: {}",
+                    display_name(service_file),
+                    e.message
+                ))
+            })?;
+            Ok((written.clone(), text))
+        })
+        .collect()
 }
 
 fn load_image(i: &RenderInputs) -> Result<Option<Image>, CliError> {
@@ -138,7 +250,7 @@ fn load_image(i: &RenderInputs) -> Result<Option<Image>, CliError> {
     }
     let config = match &i.image_config {
         Some(f) => ImageConfig::from_json(display_name(f), &read_input(f)?)
-            .map_err(|e| core_err(f, None, e))?,
+            .map_err(|e| core_err(e, &i.service_file, None))?,
         None => ImageConfig::default(),
     };
     let passwd = i.passwd.as_deref().map(read_input).transpose()?;
@@ -155,18 +267,20 @@ fn do_render(
     i: &RenderInputs,
     adjust: impl FnOnce(&mut RenderOptions),
 ) -> Result<Rendered, CliError> {
-    let (file, service) = load_service(&i.service_file, i.service.as_deref())?;
-    let mut options = options_for(&service, i);
+    let loaded = load_service(&i.service_file, i.service.as_deref())?;
+    let service = &loaded.service;
+    let mut options = options_for(service, i)?;
     adjust(&mut options);
-    let req = core_requirements(&service, &options);
+    let req = core_requirements(service, &options);
+    options.seccomp_profiles = read_seccomp_profiles(&i.service_file, &req.seccomp_profiles)?;
     let host = HostRoot::live();
     let snapshot = match &i.probe {
         Some(s) => Snapshot::from_json(display_name(s), &read_input(s)?)
-            .map_err(|e| core_err(s, None, e))?,
+            .map_err(|e| core_err(e, &i.service_file, None))?,
         None => host_probe(&host, Some(&req)).map_err(|e| CliError::host(e.to_string()))?,
     };
     if !req.secret_refs.is_empty() {
-        let deployment = match &file {
+        let deployment = match &loaded.file {
             ServiceFile::Deployment(d) => d.deployment.clone(),
             ServiceFile::Bare(_) => service.name.clone(),
         };
@@ -181,13 +295,19 @@ fn do_render(
     }
     let image = load_image(i)?;
     let inputs = Inputs {
-        service: &service,
+        service,
         image: image.as_ref(),
         options: &options,
         snapshot: &snapshot,
     };
-    let rendered =
-        core_render(&inputs).map_err(|e| core_err(&i.service_file, i.probe.as_deref(), e))?;
+    let rendered = core_render(&inputs).map_err(|e| {
+        let e = loaded.locate(e);
+        let e = match &i.image_config {
+            Some(f) => e.in_input(InputKind::ImageConfig, display_name(f), None),
+            None => e,
+        };
+        core_err(e, &i.service_file, i.probe.as_deref())
+    })?;
     print_diagnostics(&rendered.diagnostics);
     if options.cdi_generated {
         // The render carried the generation's warnings; its notes (driver files a container
@@ -199,26 +319,28 @@ fn do_render(
     Ok(rendered)
 }
 
-/// `warning[W003]: message (field)` on stderr.
+/// `warning[W003]: message (field)` on stderr, control characters of user text escaped as
+/// in error messages.
 fn print_diagnostics(diagnostics: &[Diagnostic]) {
     for d in diagnostics {
         let severity = match d.severity {
             Severity::Warning => "warning",
             Severity::Info => "info",
         };
-        let code = d.code.split('_').next().unwrap_or(&d.code);
+        let code = DiagnosticCode::from_name(&d.code).map_or(d.code.as_str(), |c| c.id());
         let field = d
             .field
             .as_ref()
             .map(|f| format!(" ({f})"))
             .unwrap_or_default();
-        eprintln!("{severity}[{code}]: {}{field}", d.message);
+        let line = format!("{}{field}", d.message);
+        eprintln!("{severity}[{code}]: {}", escape_controls(&line));
     }
 }
 
 fn print_notes(notes: &[String]) {
     for n in notes {
-        eprintln!("note: {n}");
+        eprintln!("note: {}", escape_controls(n));
     }
 }
 
@@ -226,7 +348,7 @@ pub(super) fn cdi_generate(a: CdiGenerateArgs) -> Result<(), CliError> {
     let CdiVendor::Nvidia = a.vendor;
     let snapshot = match &a.probe {
         Some(s) => Snapshot::from_json(display_name(s), &read_input(s)?)
-            .map_err(|e| core_err(s, None, e))?,
+            .map_err(|e| core_err(e, "", None))?,
         // A general probe: every NVIDIA node, capability node and driver file.
         None => host_probe(&HostRoot::live(), None).map_err(|e| CliError::host(e.to_string()))?,
     };
@@ -237,11 +359,11 @@ pub(super) fn cdi_generate(a: CdiGenerateArgs) -> Result<(), CliError> {
         .unwrap_or("the live host");
     let g = generate(&Host::new(&snapshot), "cdi generate").map_err(|e| match e.code() {
         // The host lacks a GPU, the driver or a node: a host problem, not the input's.
-        "E_UNSATISFIABLE" => CliError::host(format!("{shown}: {e}")),
-        "E_MISSING_FACT" => CliError::host(format!(
+        ErrorCode::Unsatisfiable => CliError::host(format!("{shown}: {e}")),
+        ErrorCode::MissingFact => CliError::host(format!(
             "{shown}: {e} (a general `ocigen probe -o FILE` records every fact this needs)"
         )),
-        _ => core_err(shown, None, e),
+        _ => core_err(e, "", None),
     })?;
     print_diagnostics(g.diagnostics.as_slice());
     print_notes(&g.notes);
@@ -272,12 +394,33 @@ pub(super) fn explain(a: ExplainArgs) -> Result<(), CliError> {
 pub(super) fn bundle(a: BundleArgs) -> Result<(), CliError> {
     let rootfs = bundle::canonical_rootfs(&a.rootfs).map_err(host_err_input)?;
     let out = bundle::create_bundle_dir(&a.out).map_err(host_err)?;
+    if a.cgroup_leaf {
+        cgroup_leaf()?;
+    }
     let rendered = do_render(&a.inputs, |o| {
         o.rootfs = Some(rootfs.to_string_lossy().into_owned());
         o.bundle_dir = Some(out.to_string_lossy().into_owned());
     })?;
     bundle::write_bundle(&out, &rendered).map_err(host_err)?;
     println!("{}", out.display());
+    Ok(())
+}
+
+/// `bundle --cgroup-leaf`: on a v2 host, move this command's whole scope into its leaf, so
+/// the probe that follows sees the agent in `<scope>/init` and runc can enable controllers in
+/// `<scope>/containers`.
+fn cgroup_leaf() -> Result<(), CliError> {
+    let host = HostRoot::live();
+    let snap = host_probe(&host, None).map_err(|e| CliError::host(e.to_string()))?;
+    let moved =
+        crate::cgroup_leaf::move_scope_into_leaf(&host, snap.cgroup.layout, std::process::id())
+            .map_err(|e| CliError::host(format!("--cgroup-leaf: {e}")))?;
+    match moved {
+        Some(parent) => eprintln!(
+            "ocigen: moved this scope's processes into its init leaf; containers go under {parent}"
+        ),
+        None => eprintln!("ocigen: --cgroup-leaf: nothing to move (not cgroup v2, or at the root)"),
+    }
     Ok(())
 }
 
@@ -288,16 +431,20 @@ fn host_err_input(e: HostError) -> CliError {
 
 pub(super) fn validate(a: ValidateArgs) -> Result<(), CliError> {
     let file = display_name(&a.config);
-    let problems = validate_config_text(&read_input(&a.config)?);
+    let text = read_input(&a.config)?;
+    let source = Source::new(InputKind::RuntimeConfig, file, &text, Syntax::Json);
+    let value = source.value().map_err(|e| CliError::input(e.to_string()))?;
+    // `file:line:col: field: message` for each problem (semantic rules, then the shape check).
+    let problems: Vec<String> = validate_config(&value)
+        .iter()
+        .map(|p| match locate(&text, &p.field) {
+            Some(at) if !p.field.is_empty() => format!("{file}:{}:{}: {p}", at.line, at.column),
+            _ => format!("{file}: {p}"),
+        })
+        .collect();
     if problems.is_empty() {
         println!("{file}: valid");
         return Ok(());
     }
-    Err(CliError::input(
-        problems
-            .iter()
-            .map(|p| format!("{file}: {p}"))
-            .collect::<Vec<_>>()
-            .join("\nocigen: "),
-    ))
+    Err(CliError::input(problems.join("\nocigen: ")))
 }

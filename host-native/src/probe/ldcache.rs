@@ -13,7 +13,9 @@
 /// One library the loader knows: `name` (its soname, as the program asks for it) => `path`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CacheEntry {
+    /// The soname a program asks for (`libcuda.so.1`).
     pub name: String,
+    /// Where the loader finds it (`/usr/local/nvidia/lib64/libcuda.so.1`).
     pub path: String,
     /// The entry's flags: the low byte says ELF/libc6, the next the architecture.
     pub flags: i32,

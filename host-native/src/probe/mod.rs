@@ -7,11 +7,13 @@
 
 mod cdi;
 mod cgroup;
+mod cpus;
 mod devices;
 mod gpus;
 mod identity;
 mod ldcache;
 mod nvidia_driver;
+mod security;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -47,7 +49,9 @@ pub const DEFAULT_DEVICE_PATHS: &[&str] = &[
 /// inject fixed values so a fake tree probes the same everywhere.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HostIdentity {
+    /// The effective uid, gid and user name.
     pub user: UserFacts,
+    /// Kernel release and architecture.
     pub kernel: KernelFacts,
 }
 
@@ -144,7 +148,7 @@ impl Probe<'_> {
 /// Probe the host. With `requirements`, exactly the devices, paths and variables they name are
 /// probed; without, the [`DEFAULT_DEVICE_PATHS`] plus discovered GPU nodes. The always-gathered
 /// basics (kernel, user, capabilities, subids, cgroup, /proc/devices, GPUs, the NVIDIA
-/// driver's files, DRM, CDI) come either way.
+/// driver's files, DRM, CDI, LSMs, the agent's rlimits) come either way.
 pub fn probe(host: &HostRoot, requirements: Option<&Requirements>) -> HostResult<Snapshot> {
     match std::fs::metadata(&host.root) {
         Ok(m) if m.is_dir() => {}
@@ -168,10 +172,13 @@ pub fn probe(host: &HostRoot, requirements: Option<&Requirements>) -> HostResult
     identity::probe_subids(&mut p);
     devices::probe_proc_devices(&mut p);
     cgroup::probe_cgroup(&mut p);
+    cpus::probe_cpuset(&mut p);
     gpus::probe_nvidia(&mut p);
     nvidia_driver::probe_nvidia_driver(&mut p);
     gpus::probe_drm(&mut p);
     cdi::probe_cdi(&mut p);
+    security::probe_lsm(&mut p);
+    security::probe_process_rlimits(&mut p);
 
     let device_paths: Vec<String> = match requirements {
         // The basics are in: GPU minors, DRM cards and CDI node paths are known now.

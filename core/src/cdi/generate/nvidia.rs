@@ -147,7 +147,7 @@ pub fn generate(host: &Host<'_>, field: &str) -> Result<Generated> {
     };
     // What we generate must pass our own parser's checks; failing that is our bug.
     validate(&spec).map_err(|m| Error::Internal {
-        message: format!("generated CDI spec is invalid: {m}"),
+        message: format!("generated CDI spec is invalid: {}: {}", m.field, m.message),
     })?;
     Ok(Generated {
         spec,

@@ -345,6 +345,8 @@ fn render_option_uses_the_generated_spec_in_place_of_host_files() {
     );
     f.snapshot = h200();
     f.snapshot.cgroup.root_writable = true;
+    f.snapshot.kernel.arch = "x86_64".into();
+    f.snapshot.kernel.release = "6.18.0".into();
     f.snapshot.bounding_capabilities = crate::defaults::DEFAULT_CAPABILITIES
         .iter()
         .map(|c| c.to_string())
