@@ -17,8 +17,8 @@
 //! - no hooks: nvidia-ctk's hooks (`update-ldcache`, `create-symlinks`) run `nvidia-cdi-hook`,
 //!   which such hosts lack. Instead every link the loader resolves (`libcuda.so.1`) is
 //!   mounted as well, as the file it resolves to, and `LD_LIBRARY_PATH` points the loader at
-//!   the folder: an image that sets its own `LD_LIBRARY_PATH` gets it replaced (W011), and
-//!   NVIDIA's CUDA images already list that folder.
+//!   the folder: an `LD_LIBRARY_PATH` the image or service sets is replaced (W011 when the
+//!   service set it), and NVIDIA's CUDA images already list that folder.
 
 pub mod driver;
 mod emit;
