@@ -30,6 +30,7 @@ pub mod read;
 pub mod render;
 pub mod request;
 pub mod requirements;
+pub mod rootless;
 pub mod seccomp;
 pub mod service;
 pub mod snapshot;

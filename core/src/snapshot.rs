@@ -146,6 +146,19 @@ pub struct UserFacts {
     /// The user name for euid, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Rootless only: whether the setuid helpers that write a user namespace's maps beyond
+    /// the user's own id exist. Without them runc can map container 0 alone. Absent for root
+    /// agents and in snapshots recorded before this fact existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_map_tools: Option<IdMapTools>,
+}
+
+/// Whether `newuidmap` and `newgidmap` (Debian package `uidmap`) are installed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdMapTools {
+    pub newuidmap: bool,
+    pub newgidmap: bool,
 }
 
 /// One `name:start:count` line of /etc/subuid or /etc/subgid.
