@@ -31,6 +31,8 @@ pub mod render;
 pub mod request;
 pub mod requirements;
 pub mod rootless;
+#[cfg(test)]
+mod rootless_tests;
 pub mod seccomp;
 pub mod service;
 pub mod snapshot;

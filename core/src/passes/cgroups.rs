@@ -390,6 +390,8 @@ mod tests {
         f.snapshot.user.euid = 1000;
         f.snapshot.cgroup.own_path =
             "/user.slice/user-1000.slice/user@1000.service/app.slice/zlayer.service".into();
+        // The user manager delegates app.slice: the runtime may create cgroups there.
+        f.snapshot.cgroup.parent_writable = true;
         f
     }
 
