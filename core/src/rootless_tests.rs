@@ -138,3 +138,34 @@ fn devpts_drops_gid_5_only_when_it_is_unmapped() {
         "{options:?}"
     );
 }
+
+#[test]
+fn a_device_the_user_may_not_open_gets_w015_and_no_rule() {
+    use crate::passes::devices;
+    use crate::snapshot::{DeviceFact, DeviceNode, NodeType};
+    let mut f = rootless_v1("devices: [{path: /dev/kvm}, {path: /dev/fuse}]");
+    let node = |minor| {
+        DeviceFact::Node(DeviceNode {
+            kind: NodeType::Char,
+            major: 10,
+            minor,
+            mode: 0o660,
+            uid: 0,
+            gid: 108,
+        })
+    };
+    f.snapshot.devices.insert("/dev/kvm".into(), node(232));
+    f.snapshot.devices.insert("/dev/fuse".into(), node(229));
+    f.snapshot.device_access.insert("/dev/kvm".into(), false);
+    f.snapshot.device_access.insert("/dev/fuse".into(), true);
+    let d = f.draft(devices::apply).unwrap();
+    assert_eq!(d.devices.len(), 2, "both are still bound in");
+    assert!(d.device_rules.is_empty());
+    assert_eq!(
+        codes_of(&d),
+        [(
+            codes::DEVICE_NOT_OPENABLE.to_string(),
+            Some("services.web.devices[0].path".into())
+        )]
+    );
+}

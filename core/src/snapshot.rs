@@ -51,6 +51,12 @@ pub struct Snapshot {
     /// Device nodes by host path. Paths probed but absent are recorded as absent.
     #[serde(default)]
     pub devices: BTreeMap<String, DeviceFact>,
+    /// Rootless only: for each probed device node, whether the agent's user may open it for
+    /// reading and writing (access(2) as that user, supplementary groups included). Inside
+    /// the user namespace the container's root is that user, so a node it may not open is
+    /// bound in but unusable. Recorded with `devices.<path>`; absent for root agents.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub device_access: BTreeMap<String, bool>,
     /// `/proc/devices`: majors by driver name.
     #[serde(default)]
     pub proc_devices: ProcDevices,

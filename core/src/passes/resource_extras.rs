@@ -79,7 +79,9 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
 
 fn memory(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     let r = &cx.service.spec.resources;
-    let limit = d.resources.memory_limit;
+    // The service's memory, not the draft's: rootless without a writable cgroup the limit is
+    // dropped (W013), and its companions are checked against it and dropped the same way.
+    let limit = r.memory.as_ref().map(|m| m.as_i64());
     let memory_field = cx.service.field("resources.memory");
     if let Some(text) = &r.memory_swap {
         let field = cx.service.field("resources.memory_swap");
