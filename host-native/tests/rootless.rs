@@ -350,10 +350,8 @@ fn memory_limit_the_host_cannot_apply_is_a_diagnostic() {
 #[test]
 fn container_root_writes_a_bind_mount_as_the_user() {
     let Some(r) = rootless() else { return };
-    let body = format!(
-        "    storage:\n      - {{type: bind, source: \"@DIR@/shared\", target: /data}}\n    command: {{entrypoint: [/bin/sh, /check.sh, /data]}}\n"
-    );
-    let case = Case::new(&r, "bind", &body);
+    let body = "    storage:\n      - {type: bind, source: \"@DIR@/shared\", target: /data}\n    command: {entrypoint: [/bin/sh, /check.sh, /data]}\n";
+    let case = Case::new(&r, "bind", body);
     case.host_dir("shared");
     case.bundle().expect("bundle");
     let facts = case.run();
