@@ -211,6 +211,13 @@ impl<'a> Host<'a> {
             .ok_or_else(|| self.missing(&fact, field))
     }
 
+    /// Rootless: whether the agent's user may open device `path` (`None`: not recorded).
+    /// Probed with the node itself, so it is read as part of fact `devices.<path>`.
+    pub fn device_access(&self, path: &str) -> Option<bool> {
+        self.read(format!("devices.{path}"));
+        self.snap.device_access.get(path).copied()
+    }
+
     /// What is at host path `path`.
     pub fn path_kind(&self, path: &str, field: &str) -> Result<PathKind> {
         let fact = format!("paths.{path}");

@@ -30,6 +30,9 @@ pub mod read;
 pub mod render;
 pub mod request;
 pub mod requirements;
+pub mod rootless;
+#[cfg(test)]
+mod rootless_tests;
 pub mod seccomp;
 pub mod service;
 pub mod snapshot;

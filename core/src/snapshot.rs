@@ -51,6 +51,12 @@ pub struct Snapshot {
     /// Device nodes by host path. Paths probed but absent are recorded as absent.
     #[serde(default)]
     pub devices: BTreeMap<String, DeviceFact>,
+    /// Rootless only: for each probed device node, whether the agent's user may open it for
+    /// reading and writing (access(2) as that user, supplementary groups included). Inside
+    /// the user namespace the container's root is that user, so a node it may not open is
+    /// bound in but unusable. Recorded with `devices.<path>`; absent for root agents.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub device_access: BTreeMap<String, bool>,
     /// `/proc/devices`: majors by driver name.
     #[serde(default)]
     pub proc_devices: ProcDevices,
@@ -150,6 +156,19 @@ pub struct UserFacts {
     /// The user name for euid, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Rootless only: whether the setuid helpers that write a user namespace's maps beyond
+    /// the user's own id exist. Without them runc can map container 0 alone. Absent for root
+    /// agents and in snapshots recorded before this fact existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_map_tools: Option<IdMapTools>,
+}
+
+/// Whether `newuidmap` and `newgidmap` (Debian package `uidmap`) are installed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdMapTools {
+    pub newuidmap: bool,
+    pub newgidmap: bool,
 }
 
 /// One `name:start:count` line of /etc/subuid or /etc/subgid.

@@ -145,6 +145,7 @@ fn identity() -> HostIdentity {
             euid: 0,
             egid: 0,
             name: Some("root".into()),
+            ..UserFacts::default()
         },
         kernel: KernelFacts {
             release: "6.18.0".into(),

@@ -170,6 +170,7 @@ pub fn probe(host: &HostRoot, requirements: Option<&Requirements>) -> HostResult
     identity::probe_identity(&mut p);
     identity::probe_capabilities(&mut p);
     identity::probe_subids(&mut p);
+    identity::probe_id_map_tools(&mut p);
     devices::probe_proc_devices(&mut p);
     cgroup::probe_cgroup(&mut p);
     cpus::probe_cpuset(&mut p);
