@@ -23,6 +23,7 @@ pub enum DiagnosticCode {
     CgroupOutsideDelegation,
     LimitNotApplied,
     CgroupAgentNotInLeaf,
+    DeviceNotOpenable,
     PrivilegedCaps,
     CdiSpecShadowed,
     DnsIgnoredHostNetwork,
@@ -33,7 +34,7 @@ pub enum DiagnosticCode {
 use DiagnosticCode::*;
 
 impl DiagnosticCode {
-    pub const ALL: [DiagnosticCode; 19] = [
+    pub const ALL: [DiagnosticCode; 20] = [
         NetworkTier,
         S3Volume,
         GpuNodeMissing,
@@ -48,6 +49,7 @@ impl DiagnosticCode {
         CgroupOutsideDelegation,
         LimitNotApplied,
         CgroupAgentNotInLeaf,
+        DeviceNotOpenable,
         PrivilegedCaps,
         CdiSpecShadowed,
         DnsIgnoredHostNetwork,
@@ -77,6 +79,7 @@ impl DiagnosticCode {
             CgroupOutsideDelegation => "W012",
             LimitNotApplied => "W013",
             CgroupAgentNotInLeaf => "W014",
+            DeviceNotOpenable => "W015",
             PrivilegedCaps => "I001",
             CdiSpecShadowed => "I002",
             DnsIgnoredHostNetwork => "I003",
@@ -102,6 +105,7 @@ impl DiagnosticCode {
             CgroupOutsideDelegation => codes::CGROUP_OUTSIDE_DELEGATION,
             LimitNotApplied => codes::LIMIT_NOT_APPLIED,
             CgroupAgentNotInLeaf => codes::CGROUP_AGENT_NOT_IN_LEAF,
+            DeviceNotOpenable => codes::DEVICE_NOT_OPENABLE,
             PrivilegedCaps => codes::PRIVILEGED_CAPS,
             CdiSpecShadowed => codes::CDI_SPEC_SHADOWED,
             DnsIgnoredHostNetwork => codes::DNS_IGNORED_HOST_NETWORK,

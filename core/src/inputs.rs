@@ -14,8 +14,8 @@ use crate::options::RenderOptions;
 use crate::service::SecurityOpts;
 use crate::service::Service;
 use crate::snapshot::{
-    CdiFacts, CgroupFacts, CpusetFacts, DeviceFact, DrmCard, KernelFacts, LsmFacts, NvidiaGpu,
-    PathKind, ProcDevices, ProcessRlimits, Snapshot, SubIdRange, UserFacts,
+    CdiFacts, CgroupFacts, CpusetFacts, DeviceFact, DrmCard, KernelFacts, LsmFacts, NvidiaDriver,
+    NvidiaGpu, PathKind, ProcDevices, ProcessRlimits, Snapshot, SubIdRange, UserFacts,
 };
 
 /// Everything one render reads. All borrowed; nothing here touches the host.
@@ -181,6 +181,16 @@ impl<'a> Host<'a> {
         &self.snap.nvidia_gpus
     }
 
+    /// The NVIDIA driver's files and capabilities; a snapshot without them (version 1, or a
+    /// host whose driver the probe could not read) is a missing fact, never "no files".
+    pub fn nvidia_driver(&self, field: &str) -> Result<&'a NvidiaDriver> {
+        self.read("nvidia_driver");
+        self.snap
+            .nvidia_driver
+            .as_ref()
+            .ok_or_else(|| self.missing("nvidia_driver", field))
+    }
+
     pub fn drm_cards(&self) -> &'a [DrmCard] {
         self.read("drm_cards");
         &self.snap.drm_cards
@@ -199,6 +209,13 @@ impl<'a> Host<'a> {
             .devices
             .get(path)
             .ok_or_else(|| self.missing(&fact, field))
+    }
+
+    /// Rootless: whether the agent's user may open device `path` (`None`: not recorded).
+    /// Probed with the node itself, so it is read as part of fact `devices.<path>`.
+    pub fn device_access(&self, path: &str) -> Option<bool> {
+        self.read(format!("devices.{path}"));
+        self.snap.device_access.get(path).copied()
     }
 
     /// What is at host path `path`.

@@ -30,6 +30,9 @@ pub mod read;
 pub mod render;
 pub mod request;
 pub mod requirements;
+pub mod rootless;
+#[cfg(test)]
+mod rootless_tests;
 pub mod seccomp;
 pub mod service;
 pub mod snapshot;
@@ -52,5 +55,5 @@ pub use render::{render, render_json, render_recording, Rendered, OCI_VERSION};
 pub use request::{render_request, render_request_json, ParsedRequest, RenderRequest};
 pub use requirements::{requirements, Requirements};
 pub use service::{parse_service_file, Service, ServiceFile, ServiceSpec};
-pub use snapshot::{Snapshot, SNAPSHOT_VERSION};
+pub use snapshot::{Snapshot, OLDEST_SNAPSHOT_VERSION, SNAPSHOT_VERSION};
 pub use trace::{Diagnostic, Severity, Source, Trace, TraceEntry};

@@ -113,6 +113,11 @@ pub struct RenderOptions {
     /// Lazy (fallback with warning) or strict CDI handling.
     #[serde(default)]
     pub cdi_mode: CdiMode,
+    /// Render an NVIDIA GPU request with a CDI spec generated from the snapshot (device
+    /// nodes, the driver's libraries and programs) in place of the host's CDI files: a
+    /// host without nvidia-ctk still gets a container that runs `nvidia-smi` and CUDA.
+    #[serde(default)]
+    pub cdi_generated: bool,
     /// `root.path`: the rootfs directory. Default `rootfs` (relative to the bundle); bundle
     /// writers pass the absolute path of the real directory (runc refuses a symlinked rootfs).
     #[serde(default)]
@@ -164,6 +169,7 @@ impl RenderOptions {
             cgroup_parent: None,
             secrets: BTreeMap::new(),
             cdi_mode: CdiMode::Lazy,
+            cdi_generated: false,
             rootfs: None,
             preset: Preset::Docker,
             seccomp_profiles: BTreeMap::new(),

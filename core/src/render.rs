@@ -59,9 +59,23 @@ pub fn render(inputs: &Inputs<'_>) -> Result<Rendered> {
 /// [`render`], also returning the name of every snapshot fact the passes read (whether the
 /// render succeeded or not), for checking [`crate::requirements()`] against.
 pub fn render_recording(inputs: &Inputs<'_>) -> (Result<Rendered>, BTreeSet<String>) {
-    let cx = Context::new(inputs);
-    let result = run_passes(&cx);
-    (result, cx.host.facts_read())
+    // The `cdi_generated` option renders against a snapshot whose CDI file is generated.
+    let (prepared, mut read) = crate::cdi::generate::snapshot_for_render(inputs);
+    let prepared = match prepared {
+        Ok(p) => p,
+        Err(e) => return (Err(e), read),
+    };
+    let inputs = Inputs {
+        snapshot: prepared.snapshot.as_ref().unwrap_or(inputs.snapshot),
+        ..*inputs
+    };
+    let cx = Context::new(&inputs);
+    let result = run_passes(&cx).map(|mut r| {
+        r.diagnostics.splice(0..0, prepared.diagnostics);
+        r
+    });
+    read.extend(cx.host.facts_read());
+    (result, read)
 }
 
 fn run_passes(cx: &Context<'_>) -> Result<Rendered> {

@@ -17,7 +17,7 @@ use crate::error::{Error, FieldPath, InputKind, Result};
 use crate::read::{Source, Syntax};
 
 /// Version of the snapshot format this core writes. Version 2 added [`Snapshot::lsm`],
-/// [`Snapshot::process_rlimits`] and [`Snapshot::cpuset`].
+/// [`Snapshot::process_rlimits`], [`Snapshot::cpuset`] and [`Snapshot::nvidia_driver`].
 pub const SNAPSHOT_VERSION: u32 = 2;
 
 /// The oldest version this core still reads. A version 1 snapshot lacks the facts added
@@ -25,7 +25,7 @@ pub const SNAPSHOT_VERSION: u32 = 2;
 pub const OLDEST_SNAPSHOT_VERSION: u32 = 1;
 
 /// Facts added in version 2, for the error that says an old snapshot predates them.
-const SINCE_V2: &[&str] = &["lsm", "process_rlimits", "cpuset"];
+const SINCE_V2: &[&str] = &["lsm", "process_rlimits", "cpuset", "nvidia_driver"];
 
 /// All host facts, as data.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -51,6 +51,12 @@ pub struct Snapshot {
     /// Device nodes by host path. Paths probed but absent are recorded as absent.
     #[serde(default)]
     pub devices: BTreeMap<String, DeviceFact>,
+    /// Rootless only: for each probed device node, whether the agent's user may open it for
+    /// reading and writing (access(2) as that user, supplementary groups included). Inside
+    /// the user namespace the container's root is that user, so a node it may not open is
+    /// bound in but unusable. Recorded with `devices.<path>`; absent for root agents.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub device_access: BTreeMap<String, bool>,
     /// `/proc/devices`: majors by driver name.
     #[serde(default)]
     pub proc_devices: ProcDevices,
@@ -83,6 +89,10 @@ pub struct Snapshot {
     /// service's `resources.cpuset` is checked against.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpuset: Option<CpusetFacts>,
+    /// The NVIDIA driver's user-space files and capability devices (since version 2), for
+    /// generating a CDI spec without nvidia-ctk. Absent when the host has no NVIDIA driver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nvidia_driver: Option<NvidiaDriver>,
     /// Facts the probe tried and could not read: fact name -> reason.
     /// Fact names are the same as in [`Error::MissingFact`] (`devices./dev/nvidia0`, `subuid`...).
     #[serde(default)]
@@ -146,6 +156,19 @@ pub struct UserFacts {
     /// The user name for euid, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Rootless only: whether the setuid helpers that write a user namespace's maps beyond
+    /// the user's own id exist. Without them runc can map container 0 alone. Absent for root
+    /// agents and in snapshots recorded before this fact existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_map_tools: Option<IdMapTools>,
+}
+
+/// Whether `newuidmap` and `newgidmap` (Debian package `uidmap`) are installed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdMapTools {
+    pub newuidmap: bool,
+    pub newgidmap: bool,
 }
 
 /// One `name:start:count` line of /etc/subuid or /etc/subgid.
@@ -267,6 +290,73 @@ pub struct CdiFile {
     pub path: String,
     pub dir: String,
     pub text: String,
+}
+
+/// The NVIDIA driver as user space sees it: what a container needs mounted to run
+/// `nvidia-smi` or CUDA, and the capability devices MIG uses. Read from
+/// `/proc/driver/nvidia`, the loader cache (`/etc/ld.so.cache`) and the driver's folders.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NvidiaDriver {
+    /// Kernel module version from `/proc/driver/nvidia/version` (`580.159.04`). The
+    /// driver's libraries carry it as their file name suffix (`libcuda.so.580.159.04`).
+    pub version: String,
+    /// The driver's libraries for the host's architecture: files named `lib*.so.<version>`
+    /// and the links that resolve to one (`libcuda.so.1`), most preferred first: those the
+    /// loader cache lists, then those found in the driver folders.
+    #[serde(default)]
+    pub libraries: Vec<DriverFile>,
+    /// Driver programs (`nvidia-smi`, `nvidia-cuda-mps-control`...), the first of each name
+    /// in the binary folders' search order.
+    #[serde(default)]
+    pub binaries: Vec<DriverFile>,
+    /// Capability devices from `/proc/driver/nvidia/capabilities`.
+    #[serde(default)]
+    pub capabilities: NvidiaCapabilities,
+}
+
+/// One driver file on the host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DriverFile {
+    /// Host path as found (a link stays a link: `/usr/lib/x86_64-linux-gnu/libcuda.so.1`).
+    pub path: String,
+    /// For a symbolic link, the file it finally resolves to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+/// The minors of `/dev/nvidia-caps/nvidia-cap<minor>` nodes, by what they grant
+/// (`DeviceFileMinor` of each `/proc/driver/nvidia/capabilities/.../access` file).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NvidiaCapabilities {
+    /// `mig/config`: create and destroy MIG instances on every GPU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mig_config: Option<u32>,
+    /// `mig/monitor`: read every GPU's MIG configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mig_monitor: Option<u32>,
+    /// MIG instances (`gpu<minor>/mig/gi<G>/ci<C>`), ordered by GPU minor, GI and CI.
+    #[serde(default)]
+    pub mig: Vec<MigInstance>,
+}
+
+/// One MIG compute instance: a container using it needs the parent GPU's node and both
+/// access capability nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MigInstance {
+    /// Device minor of the parent GPU (the N of `/dev/nvidiaN`).
+    pub gpu_minor: u32,
+    /// GPU instance id.
+    pub gi: u32,
+    /// Compute instance id within the GPU instance.
+    pub ci: u32,
+    /// Capability minor of `gi<G>/access`.
+    pub gi_access: u32,
+    /// Capability minor of `gi<G>/ci<C>/access`.
+    pub ci_access: u32,
 }
 
 /// cgroup layout of the host.

@@ -203,5 +203,7 @@ pub mod codes {
     /// cannot be enabled for them until it moves into `<scope>/init`.
     pub const CGROUP_AGENT_NOT_IN_LEAF: &str = "W014_CGROUP_AGENT_NOT_IN_LEAF";
     /// /etc/hosts is written for a container on the host network: the host's entries are not in it.
+    /// Rootless: a service device the agent's user may not open.
+    pub const DEVICE_NOT_OPENABLE: &str = "W015_DEVICE_NOT_OPENABLE";
     pub const HOSTS_WITHOUT_HOST_ENTRIES: &str = "I005_HOSTS_WITHOUT_HOST_ENTRIES";
 }

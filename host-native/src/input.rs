@@ -36,25 +36,39 @@ pub fn too_large(limit: u64) -> io::Error {
     )
 }
 
-/// Read at most `limit` bytes of UTF-8 text from `r`; one byte more is an error.
-pub fn read_text_limited(r: impl Read, limit: u64) -> io::Result<String> {
+/// Read at most `limit` bytes from `r`; one byte more is an error.
+pub fn read_limited(r: impl Read, limit: u64) -> io::Result<Vec<u8>> {
     let mut buf = Vec::new();
     // One byte past the limit tells "exactly the limit" from "more than the limit".
     r.take(limit.saturating_add(1)).read_to_end(&mut buf)?;
     if buf.len() as u64 > limit {
         return Err(too_large(limit));
     }
-    String::from_utf8(buf)
+    Ok(buf)
+}
+
+/// Read at most `limit` bytes of UTF-8 text from `r`; one byte more is an error.
+pub fn read_text_limited(r: impl Read, limit: u64) -> io::Result<String> {
+    utf8(read_limited(r, limit)?)
+}
+
+fn utf8(bytes: Vec<u8>) -> io::Result<String> {
+    String::from_utf8(bytes)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "is not UTF-8 text"))
 }
 
-/// Read the text file at `path`, at most `limit` bytes.
+/// Read the text file at `path`, at most `limit` bytes; see [`read_file_bytes_limited`].
+pub fn read_file_limited(path: &Path, limit: u64) -> io::Result<String> {
+    utf8(read_file_bytes_limited(path, limit)?)
+}
+
+/// Read the file at `path`, at most `limit` bytes.
 ///
 /// A regular file over the limit fails before a byte is read. A FIFO is opened without
 /// blocking (open(2) would otherwise wait for a writer forever) and then read blocking; one
 /// with no writer gives an error rather than an empty input. Character devices (`/dev/zero`)
 /// are read up to the limit and fail there.
-pub fn read_file_limited(path: &Path, limit: u64) -> io::Result<String> {
+pub fn read_file_bytes_limited(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(nix::libc::O_NONBLOCK)
@@ -75,14 +89,14 @@ pub fn read_file_limited(path: &Path, limit: u64) -> io::Result<String> {
         // Non-blocking was only for open(); reads of pipes and terminals must wait for data.
         fcntl(&file, FcntlArg::F_SETFL(OFlag::empty())).map_err(io::Error::from)?;
     }
-    let text = read_text_limited(&file, limit)?;
-    if kind.is_fifo() && text.is_empty() {
+    let bytes = read_limited(&file, limit)?;
+    if kind.is_fifo() && bytes.is_empty() {
         return Err(io::Error::new(
             io::ErrorKind::UnexpectedEof,
             "is a FIFO with no writer (nothing to read)",
         ));
     }
-    Ok(text)
+    Ok(bytes)
 }
 
 /// Standard input, at most `limit` bytes.

@@ -51,6 +51,7 @@ fn fake_host(root: &Path) -> HostRoot {
             euid: 0,
             egid: 0,
             name: Some("root".into()),
+            id_map_tools: None,
         },
         kernel: KernelFacts {
             release: "6.18.0-test".into(),

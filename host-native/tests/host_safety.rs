@@ -29,6 +29,7 @@ fn fake_host(root: &Path) -> HostRoot {
             euid: 0,
             egid: 0,
             name: Some("root".into()),
+            ..UserFacts::default()
         },
         kernel: KernelFacts {
             release: "6.1.0".into(),

@@ -25,6 +25,7 @@ fn identity() -> HostIdentity {
             euid: 1000,
             egid: 1000,
             name: Some("agent".into()),
+            id_map_tools: None,
         },
         kernel: KernelFacts {
             release: "6.18.0-test".into(),

@@ -5,8 +5,10 @@
 //! - [`validate`]: version, kind, device-name and edit checks.
 //! - [`resolve`]: the registry over the snapshot's files, precedence, device choice.
 //! - [`apply`]: edits -> GPU plan items, with the CDI library's merge rules.
+//! - [`generate`]: a spec for the host's NVIDIA GPUs from the snapshot (no nvidia-ctk).
 
 pub mod apply;
+pub mod generate;
 pub mod parse;
 pub mod resolve;
 pub mod spec;

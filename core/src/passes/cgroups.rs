@@ -28,6 +28,7 @@ use crate::cgroup_leaf::{leaf_command, nested_parent, unmoved_scope};
 use crate::draft::Draft;
 use crate::error::{Error, Result};
 use crate::inputs::Context;
+use crate::rootless;
 use crate::snapshot::CgroupLayout;
 use crate::trace::{codes, Source};
 
@@ -35,6 +36,12 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     let Some((parent, source)) = parent(cx)? else {
         return Ok(());
     };
+    // Rootless with no writable cgroup, a cgroupsPath makes runc fail at start (mkdir:
+    // permission denied): leave it out, so runc keeps the container in the agent's cgroup.
+    if !rootless::cgroup_writable(&cx.host) {
+        unwritable(cx, d, &source)?;
+        return Ok(());
+    }
     if source == Source::fact("cgroup.own_path") {
         nested_v2(cx, d, &parent)?;
     }
@@ -45,6 +52,29 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
         cx.options.container_id
     );
     d.set_cgroups_path(path, source);
+    Ok(())
+}
+
+/// No cgroupsPath for a rootless agent that may write no cgroup. A parent the service or the
+/// agent asked for explicitly cannot be honoured: W013 naming it (an error when strict).
+fn unwritable(cx: &Context<'_>, d: &mut Draft, source: &Source) -> Result<()> {
+    let field = match source {
+        Source::Option { .. } => "options.cgroup_parent".to_string(),
+        Source::Input { .. } => cx.service.field("cgroup_parent"),
+        _ => return Ok(()),
+    };
+    let why = rootless::no_cgroup_reason(&cx.host);
+    if cx.options.strict {
+        return Err(Error::unsatisfiable(
+            field,
+            format!("this host cannot apply it: {why} (render option `strict`)"),
+        ));
+    }
+    d.warn(
+        codes::LIMIT_NOT_APPLIED,
+        format!("`{field}` is left out, and with it linux.cgroupsPath: {why}"),
+        Some(field),
+    );
     Ok(())
 }
 
@@ -360,6 +390,8 @@ mod tests {
         f.snapshot.user.euid = 1000;
         f.snapshot.cgroup.own_path =
             "/user.slice/user-1000.slice/user@1000.service/app.slice/zlayer.service".into();
+        // The user manager delegates app.slice: the runtime may create cgroups there.
+        f.snapshot.cgroup.parent_writable = true;
         f
     }
 

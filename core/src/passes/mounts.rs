@@ -33,6 +33,8 @@
 
 use core::net::IpAddr;
 
+use oci_spec::runtime::Mount;
+
 use crate::defaults::{
     default_mounts, mount, API_SOCKET_DESTINATION, PRIVILEGE_DEPENDENT_MOUNTS, RESOLV_CONF_FILE,
 };
@@ -41,6 +43,7 @@ use crate::error::{Error, Result};
 use crate::etc_hosts::{hosts_file, parse_extra_host, HOSTS_FILE};
 use crate::inputs::Context;
 use crate::ns_modes::{self, Mode, Share};
+use crate::rootless;
 use crate::service::tmpfs::tmpfs_options;
 use crate::service::{StorageSpec, StorageTier};
 use crate::snapshot::PathKind;
@@ -63,6 +66,7 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
         if privileged && PRIVILEGE_DEPENDENT_MOUNTS.contains(&dest.as_str()) {
             sources.push(Source::input(cx.service.field("privileged")));
         }
+        let m = rootless_shape(cx, m, &network, &mut sources)?;
         d.add_mount(m, sources);
     }
     check_targets(cx)?;
@@ -82,6 +86,48 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
         d.add_mount(m, source);
     }
     Ok(())
+}
+
+/// Rootless, two default mounts cannot be used as they are (see [`crate::rootless`]): a
+/// fresh sysfs needs the container's own network namespace, else `/sys` becomes a read-only
+/// recursive bind of the host's; and devpts' `gid=5` fails unless container gid 5 is mapped.
+fn rootless_shape(
+    cx: &Context<'_>,
+    m: Mount,
+    network: &Mode,
+    sources: &mut Vec<Source>,
+) -> Result<Mount> {
+    if !cx.host.rootless() {
+        return Ok(m);
+    }
+    match m.destination().to_string_lossy().as_ref() {
+        "/sys" if !rootless::sysfs_mountable(&cx.host, network) => {
+            sources.push(Source::fact("user"));
+            if let Some(field) = &network.field {
+                sources.push(Source::input(field.clone()));
+            }
+            // `ro` only as the default had it (privileged keeps the host's /sys writable
+            // where the user may write it at all).
+            let ro = m.options().iter().flatten().any(|o| o == "ro");
+            let mut options = vec!["rbind", "nosuid", "noexec", "nodev"];
+            if ro {
+                options.push("ro");
+            }
+            mount("/sys", "bind", "/sys", &options)
+        }
+        "/dev/pts" if !rootless::gid_mapped(&cx.host, 5, "mounts./dev/pts")? => {
+            sources.push(Source::fact("subgid"));
+            let options: Vec<&str> = m
+                .options()
+                .iter()
+                .flatten()
+                .map(String::as_str)
+                .filter(|o| !o.starts_with("gid="))
+                .collect();
+            mount("/dev/pts", "devpts", "devpts", &options)
+        }
+        _ => Ok(m),
+    }
 }
 
 /// An absolute path with no `..` component.

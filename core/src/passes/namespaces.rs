@@ -168,6 +168,16 @@ fn id_mappings(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
 /// Container 0 -> agent id, then container 1.. -> the first subordinate range (if any).
 fn mappings(host: &Host<'_>, kind: IdKind, field: &str) -> Result<Vec<LinuxIdMapping>> {
     let mut maps = vec![id_map(0, agent_id(host, kind), 1)?];
+    // Without newuidmap/newgidmap (when the probe recorded it) runc can write only the map of
+    // the user's own id: container id 0 alone exists, and the range check below says so.
+    let tools = host.user().id_map_tools;
+    let helper = tools.map(|t| match kind {
+        IdKind::Uid => t.newuidmap,
+        IdKind::Gid => t.newgidmap,
+    });
+    if helper == Some(false) {
+        return Ok(maps);
+    }
     // An unreadable subid file is a missing fact (the range may well exist): `subids` says so.
     // No range for the agent's user: only container id 0 exists.
     if let Some(r) = host.subids(kind, field)?.first().filter(|r| r.count > 0) {

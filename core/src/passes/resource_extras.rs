@@ -19,6 +19,7 @@
 use crate::draft::Draft;
 use crate::error::{Error, Result};
 use crate::inputs::Context;
+use crate::rootless;
 use crate::service::ByteSize;
 use crate::snapshot::CgroupLayout;
 use crate::trace::{codes, Source};
@@ -78,7 +79,9 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
 
 fn memory(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     let r = &cx.service.spec.resources;
-    let limit = d.resources.memory_limit;
+    // The service's memory, not the draft's: rootless without a writable cgroup the limit is
+    // dropped (W013), and its companions are checked against it and dropped the same way.
+    let limit = r.memory.as_ref().map(|m| m.as_i64());
     let memory_field = cx.service.field("resources.memory");
     if let Some(text) = &r.memory_swap {
         let field = cx.service.field("resources.memory_swap");
@@ -154,7 +157,7 @@ fn size(text: &str, field: &str) -> Result<i64> {
 
 /// What a setting needs from the host's cgroups.
 #[derive(Debug, Clone, Copy)]
-enum Need {
+pub(crate) enum Need {
     /// The controller, delegated to the agent.
     Controller(&'static str),
     /// The controller on cgroup v1 (v2 has no file for the setting).
@@ -170,13 +173,17 @@ fn io_controller(cx: &Context<'_>) -> &'static str {
 }
 
 /// Whether the host can apply the setting at `field`; if not, W013 (or an error when strict).
-fn applicable(cx: &Context<'_>, d: &mut Draft, field: &str, need: Need) -> Result<bool> {
+/// The `resources` pass asks it too, for cpu, memory and pids.
+pub(crate) fn applicable(cx: &Context<'_>, d: &mut Draft, field: &str, need: Need) -> Result<bool> {
     let cg = cx.host.cgroup();
     let (controller, v1_only) = match need {
         Need::Controller(c) => (c, false),
         Need::V1(c) => (c, true),
     };
-    let why = if v1_only && cg.layout == CgroupLayout::V2 {
+    // Rootless without a writable cgroup, runc has no cgroup to write any limit into.
+    let why = if !rootless::cgroup_writable(&cx.host) {
+        rootless::no_cgroup_reason(&cx.host)
+    } else if v1_only && cg.layout == CgroupLayout::V2 {
         "cgroup v2 has no such setting (host fact cgroup.layout: v2)".to_string()
     } else if !cg.controllers.iter().any(|c| c == controller) {
         if cx.host.unreadable("cgroup.controllers") {

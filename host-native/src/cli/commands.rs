@@ -5,18 +5,20 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use ocigen_core::cdi::generate::generate;
 use ocigen_core::error::escape_controls;
+use ocigen_core::inputs::Host;
 use ocigen_core::read::{locate, Source, Syntax};
 use ocigen_core::{
     canonical::to_canonical_json, parse_service_file, render as core_render,
-    requirements as core_requirements, CdiMode, DiagnosticCode, ErrorCode, Image, ImageConfig,
-    InputKind, Inputs, RenderOptions, Rendered, Requirements, Service, ServiceFile, Severity,
-    Snapshot,
+    requirements as core_requirements, CdiMode, Diagnostic, DiagnosticCode, ErrorCode, Image,
+    ImageConfig, InputKind, Inputs, RenderOptions, Rendered, Requirements, Service, ServiceFile,
+    Severity, Snapshot,
 };
 
 use super::{
-    BundleArgs, CliError, ExplainArgs, Format, ProbeArgs, RenderArgs, RenderInputs,
-    RequirementsArgs, ValidateArgs,
+    BundleArgs, CdiFormat, CdiGenerateArgs, CdiVendor, CliError, ExplainArgs, Format, ProbeArgs,
+    RenderArgs, RenderInputs, RequirementsArgs, ValidateArgs,
 };
 use crate::bundle;
 use crate::error::HostError;
@@ -245,6 +247,7 @@ fn options_for(service: &Service, i: &RenderInputs) -> Result<RenderOptions, Cli
     if let Some(preset) = i.preset {
         o.preset = preset.into();
     }
+    o.cdi_generated |= i.cdi_generated;
     Ok(o)
 }
 
@@ -346,14 +349,21 @@ fn do_render(
         };
         core_err(e, &i.service_file, i.probe.as_deref())
     })?;
-    print_diagnostics(&rendered);
+    print_diagnostics(&rendered.diagnostics);
+    if options.cdi_generated {
+        // The render carried the generation's warnings; its notes (driver files a container
+        // will miss) are for the user only.
+        if let Ok(g) = generate(&Host::new(&snapshot), "--cdi-generated") {
+            print_notes(&g.notes);
+        }
+    }
     Ok(rendered)
 }
 
 /// `warning[W003]: message (field)` on stderr, control characters of user text escaped as
 /// in error messages.
-fn print_diagnostics(r: &Rendered) {
-    for d in &r.diagnostics {
+fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
         let severity = match d.severity {
             Severity::Warning => "warning",
             Severity::Info => "info",
@@ -367,6 +377,42 @@ fn print_diagnostics(r: &Rendered) {
         let line = format!("{}{field}", d.message);
         eprintln!("{severity}[{code}]: {}", escape_controls(&line));
     }
+}
+
+fn print_notes(notes: &[String]) {
+    for n in notes {
+        eprintln!("note: {}", escape_controls(n));
+    }
+}
+
+pub(super) fn cdi_generate(a: CdiGenerateArgs) -> Result<(), CliError> {
+    let CdiVendor::Nvidia = a.vendor;
+    let snapshot = match &a.probe {
+        Some(s) => Snapshot::from_json(display_name(s), &read_input(s)?)
+            .map_err(|e| core_err(e, "", None))?,
+        // A general probe: every NVIDIA node, capability node and driver file.
+        None => host_probe(&live_host(), None).map_err(host_err)?,
+    };
+    let shown = a
+        .probe
+        .as_deref()
+        .map(display_name)
+        .unwrap_or("the live host");
+    let g = generate(&Host::new(&snapshot), "cdi generate").map_err(|e| match e.code() {
+        // The host lacks a GPU, the driver or a node: a host problem, not the input's.
+        ErrorCode::Unsatisfiable => CliError::host(format!("{shown}: {e}")),
+        ErrorCode::MissingFact => CliError::host(format!(
+            "{shown}: {e} (a general `ocigen probe -o FILE` records every fact this needs)"
+        )),
+        _ => core_err(e, "", None),
+    })?;
+    print_diagnostics(g.diagnostics.as_slice());
+    print_notes(&g.notes);
+    let text = match a.format {
+        CdiFormat::Yaml => g.to_yaml(),
+        CdiFormat::Json => g.to_json(),
+    };
+    emit(&text, a.output.as_deref())
 }
 
 pub(super) fn render(a: RenderArgs) -> Result<(), CliError> {

@@ -90,11 +90,54 @@ pub enum Command {
         after_help = "Examples:\n  ocigen explain gpu.yaml --probe host.json\n  ocigen explain gpu.yaml --probe host.json --field linux.devices\nEach output field is listed with every source that set it: a service field, an image\nconfig field, a host fact of the snapshot, a named default, a CDI file and device, or a\nrender option."
     )]
     Explain(ExplainArgs),
+    /// Container Device Interface specs: `ocigen cdi generate` writes one for this host's
+    /// NVIDIA GPUs, without nvidia-ctk.
+    #[command(subcommand)]
+    Cdi(CdiCommand),
     /// Print the host facts a service needs (Requirements JSON).
     #[command(
         after_help = "Examples:\n  ocigen requirements web.yaml\n  ocigen requirements deploy.yaml --service api"
     )]
     Requirements(RequirementsArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CdiCommand {
+    /// Write a CDI spec for the host's NVIDIA GPUs from probe facts (no nvidia-ctk needed):
+    /// device nodes with the host's numbers, devices by index, UUID, MIG instance and `all`,
+    /// the driver's libraries and programs as read-only binds, and LD_LIBRARY_PATH.
+    #[command(
+        after_help = "Examples:\n  ocigen cdi generate -o /etc/cdi/nvidia.yaml\n  ocigen cdi generate --probe host.json --format json\nWithout --probe the live host is probed. Warnings (nodes the host lacks) go to stderr.\nTo render with a generated spec without writing one: ocigen render --cdi-generated."
+    )]
+    Generate(CdiGenerateArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CdiVendor {
+    /// NVIDIA GPUs (kind nvidia.com/gpu).
+    Nvidia,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CdiFormat {
+    Yaml,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CdiGenerateArgs {
+    /// The GPU vendor to generate for.
+    #[arg(long, value_enum, default_value_t = CdiVendor::Nvidia)]
+    pub vendor: CdiVendor,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CdiFormat::Yaml)]
+    pub format: CdiFormat,
+    /// Host snapshot from `ocigen probe`; without it the live host is probed.
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub probe: Option<String>,
+    /// Write here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -172,6 +215,11 @@ pub struct RenderInputs {
     /// Any CDI problem is an error (default: fall back to built-in passthrough with a warning).
     #[arg(long)]
     pub strict_cdi: bool,
+    /// For an NVIDIA GPU request, use a CDI spec generated from the snapshot (device nodes,
+    /// driver libraries and programs) instead of the host's CDI files: a host without
+    /// nvidia-ctk gets a container that runs nvidia-smi and CUDA.
+    #[arg(long)]
+    pub cdi_generated: bool,
     /// A resource setting this host cannot apply is an error (default: left out, warning W013).
     #[arg(long)]
     pub strict: bool,
@@ -352,6 +400,7 @@ where
         Command::Validate(a) => commands::validate(a),
         Command::Explain(a) => commands::explain(a),
         Command::Requirements(a) => commands::requirements(a),
+        Command::Cdi(CdiCommand::Generate(a)) => commands::cdi_generate(a),
     }
     .map(|()| ExitCode::SUCCESS)
 }

@@ -20,6 +20,13 @@ pub fn compare(kept: &Snapshot, now: &Snapshot) -> Vec<Drift> {
             "snapshot_version" | "description" => {}
             "unreadable" => unreadable(&old, was, is, &mut out),
             "devices" => each_recorded(key, was, is, &mut out, device),
+            // Whether the rootless user may open a node: drift when it changed; a node that
+            // vanished is already the `devices.<path>` drift, not a second one here.
+            "device_access" => each_recorded(key, was, is, &mut out, |f, a, b, out| {
+                if !b.is_null() {
+                    leaf(f, DriftKind::Other, a, b, out)
+                }
+            }),
             "paths" => each_recorded(key, was, is, &mut out, |f, a, b, out| {
                 leaf(f, DriftKind::Path, a, b, out)
             }),

@@ -11,6 +11,8 @@ mod cpus;
 mod devices;
 mod gpus;
 mod identity;
+mod ldcache;
+mod nvidia_driver;
 mod security;
 
 use std::collections::BTreeMap;
@@ -26,6 +28,10 @@ use crate::input::{read_file_limited, DEFAULT_MAX_INPUT_SIZE};
 pub use cgroup::{parse_proc_cgroup, CgroupLine};
 pub use devices::stat_device;
 pub use identity::parse_subids;
+pub use ldcache::{arch_flag, parse_ld_cache, write_ld_cache, CacheEntry};
+pub use nvidia_driver::{
+    library_folders, parse_capability_minor, parse_driver_version, resolve, BINARY_FOLDERS,
+};
 
 /// Device nodes stat'ed by a general probe (no `--for`): the GPU and common passthrough
 /// nodes. Discovered `/dev/nvidia*`, `/dev/nvidia-caps/*` and DRM nodes are added to these.
@@ -147,8 +153,8 @@ impl Probe<'_> {
 
 /// Probe the host. With `requirements`, exactly the devices, paths and variables they name are
 /// probed; without, the [`DEFAULT_DEVICE_PATHS`] plus discovered GPU nodes. The always-gathered
-/// basics (kernel, user, capabilities, subids, cgroup, /proc/devices, GPUs, DRM, CDI, LSMs,
-/// the agent's rlimits) come either way.
+/// basics (kernel, user, capabilities, subids, cgroup, /proc/devices, GPUs, the NVIDIA
+/// driver's files, DRM, CDI, LSMs, the agent's rlimits) come either way.
 pub fn probe(host: &HostRoot, requirements: Option<&Requirements>) -> HostResult<Snapshot> {
     match std::fs::metadata(&host.root) {
         Ok(m) if m.is_dir() => {}
@@ -174,10 +180,12 @@ pub fn probe(host: &HostRoot, requirements: Option<&Requirements>) -> HostResult
     identity::probe_identity(&mut p);
     identity::probe_capabilities(&mut p);
     identity::probe_subids(&mut p);
+    identity::probe_id_map_tools(&mut p);
     devices::probe_proc_devices(&mut p);
     cgroup::probe_cgroup(&mut p);
     cpus::probe_cpuset(&mut p);
     gpus::probe_nvidia(&mut p);
+    nvidia_driver::probe_nvidia_driver(&mut p);
     gpus::probe_drm(&mut p);
     cdi::probe_cdi(&mut p);
     security::probe_lsm(&mut p);
