@@ -17,12 +17,12 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 render="$ocigen render $root/fixtures/services/gpu-inference.yaml --probe $root/fixtures/snapshots/nvidia-h200-v2-nested.json --volume model-cache=/var/lib/zlayer/volumes/model-cache"
 # `spec` writes ./config.json and refuses to overwrite it: each command removes it first
-# (one `--prepare` per command, as hyperfine wants; ocigen's is a no-op of the same cost).
+# (one `--prepare` per command, as hyperfine wants). -N: no shell in the timed command.
 cmds=(-n ocigen --prepare "rm -f $work/ocigen.json" "$render -o $work/ocigen.json")
 for rt in crun runc; do
   if command -v "$rt" >/dev/null; then
     mkdir -p "$work/$rt"
-    cmds+=(-n "$rt" --prepare "rm -f $work/$rt/config.json" "sh -c 'cd $work/$rt && exec $rt spec'")
+    cmds+=(-n "$rt" --prepare "rm -f $work/$rt/config.json" "$rt spec --bundle $work/$rt")
   fi
 done
 hyperfine -N --warmup 20 --runs "${RUNS:-300}" --export-json "$work/h.json" "${cmds[@]}"

@@ -59,3 +59,29 @@ pub const CASES: [(&str, &str, &str); 3] = [
         "nvidia-8gpu-cdi-v2-root",
     ),
 ];
+
+/// The bare example service with `n` env entries, `n / 10` tmpfs storage entries and `n / 10`
+/// devices, on the no-GPU host with those devices recorded as absent.
+pub fn scaled(n: usize) -> RenderRequest {
+    use std::fmt::Write;
+    let mut r = pick("bare-service", "nogpu-v2-root");
+    let mut text =
+        String::from("version: v1\nservices:\n  big:\n    image:\n      name: busybox\n    env:\n");
+    for i in 0..n {
+        let _ = writeln!(text, "      K{i}: v{i}");
+    }
+    text.push_str("    storage:\n");
+    for i in 0..n / 10 {
+        let _ = writeln!(text, "      - type: tmpfs\n        target: /t/{i}");
+    }
+    text.push_str("    devices:\n");
+    let mut snap: serde_json::Value = serde_json::from_str(&r.snapshot_json).expect("JSON");
+    for i in 0..n / 10 {
+        let _ = writeln!(text, "      - path: /dev/x{i}");
+        snap["devices"][format!("/dev/x{i}")] = serde_json::json!({"state": "absent"});
+    }
+    r.service_text = text;
+    r.snapshot_json = snap.to_string();
+    r.options = None;
+    r
+}
