@@ -3,6 +3,9 @@
 //! the same `kind=device` declared by two files of the same directory is an error naming
 //! both files.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use super::parse::parse_spec;
 use super::spec::{declared_kind, CdiDevice, CdiSpec};
 use crate::error::{Error, Result};
@@ -78,9 +81,40 @@ impl Registry {
         reg
     }
 
-    /// Build from the host's CDI facts.
-    pub fn from_host(host: &Host<'_>) -> Registry {
-        Registry::from_facts(host.cdi())
+    /// Build from the host's CDI facts, or reuse the registry of the previous call on this
+    /// thread when its facts are equal: an agent or the page renders many times against one
+    /// snapshot, and parsing its CDI specs was most of an 8-GPU render (issue 11). The result
+    /// is the same either way, so renders stay pure functions of their inputs.
+    pub fn from_host(host: &Host<'_>) -> Rc<Registry> {
+        Registry::shared(host.cdi())
+    }
+
+    /// [`Registry::from_facts`] through a small per-thread cache of the last few snapshots'
+    /// CDI facts (a host without CDI files builds its empty registry directly).
+    pub fn shared(facts: &CdiFacts) -> Rc<Registry> {
+        /// Enough for the hosts one agent or page alternates between.
+        const KEPT: usize = 4;
+        thread_local! {
+            static RECENT: RefCell<Vec<(CdiFacts, Rc<Registry>)>> = const { RefCell::new(Vec::new()) };
+        }
+        if facts.files.is_empty() {
+            return Rc::new(Registry::from_facts(facts));
+        }
+        RECENT.with(|recent| {
+            let mut recent = recent.borrow_mut();
+            if let Some(i) = recent.iter().position(|(f, _)| f == facts) {
+                let hit = recent.remove(i);
+                let reg = hit.1.clone();
+                recent.push(hit);
+                return reg;
+            }
+            let reg = Rc::new(Registry::from_facts(facts));
+            if recent.len() == KEPT {
+                recent.remove(0);
+            }
+            recent.push((facts.clone(), reg.clone()));
+            reg
+        })
     }
 
     /// Whether any valid file declares `kind`.
