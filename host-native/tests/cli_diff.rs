@@ -1,6 +1,7 @@
 //! `ocigen diff`, `ocigen fleet`, `ocigen completions` and `ocigen man` as a user runs them:
 //! exit codes, both sides' sources in the text, JSON for tools, and the fleet table over the
 //! example snapshots against its golden (`UPDATE_GOLDENS=1` rewrites it; read the diff).
+//! `golden/diff-fuse-dev.json` is also what the browser test compares the page's diff with.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -186,10 +187,10 @@ fn diff_two_versions_and_two_services() {
     assert!(text.contains("~ hostname\n"), "{text}");
 }
 
-/// Compare with (or, with `UPDATE_GOLDENS=1`, write) `host-native/tests/fleet/<name>`.
+/// Compare with (or, with `UPDATE_GOLDENS=1`, write) `host-native/tests/golden/<name>`.
 fn golden(name: &str, actual: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fleet")
+        .join("tests/golden")
         .join(name);
     if std::env::var("UPDATE_GOLDENS").is_ok_and(|v| v == "1") {
         std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
@@ -214,11 +215,11 @@ fn fleet_over_the_example_snapshots() {
         "model-cache=/var/lib/zlayer/volumes/model-cache",
     ]);
     assert_eq!(code(&gpu), 1, "some hosts cannot run it");
-    golden("gpu-inference.txt", &stdout(&gpu));
+    golden("fleet-gpu-inference.txt", &stdout(&gpu));
     let mut args = vec!["fleet", "fixtures/services/web.yaml", "fixtures/snapshots"];
     args.extend(WEB_IMAGE);
     let web = ocigen(&args);
-    golden("web.txt", &stdout(&web));
+    golden("fleet-web.txt", &stdout(&web));
     args.extend(["--baseline", "first", "--format", "json"]);
     let v: Value = serde_json::from_str(&stdout(&ocigen(&args))).expect("JSON");
     assert_eq!(v["baseline"], "first");
@@ -242,6 +243,23 @@ fn fleet_over_the_example_snapshots() {
     ]);
     assert_eq!(code(&bare), 0, "{}", stdout(&bare));
     assert_eq!(code(&ocigen(&["fleet", "fixtures/services/web.yaml"])), 2);
+}
+
+/// The diff the web page's browser test expects to show (web-demo/test/browser.test.mjs).
+#[test]
+fn diff_golden_shared_with_the_page() {
+    let o = ocigen(&[
+        "diff",
+        "fixtures/services/fuse-dev.yaml",
+        "--probe",
+        "fixtures/snapshots/nogpu-v2-root.json",
+        "--probe",
+        "fixtures/snapshots/rootless-v2-user-slice.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 1);
+    golden("diff-fuse-dev.json", &stdout(&o));
 }
 
 #[test]
