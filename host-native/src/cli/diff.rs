@@ -227,15 +227,19 @@ impl Paint {
 
 /// A value on one line: compact JSON, long ones cut (`--format json` has them whole).
 pub fn short(v: &Option<Value>) -> String {
-    const MAX: usize = 140;
+    short_max(v, 140)
+}
+
+/// [`short`] with another cut.
+pub fn short_max(v: &Option<Value>, max: usize) -> String {
     let Some(v) = v else {
         return "(absent)".into();
     };
     let s = v.to_string();
-    if s.chars().count() <= MAX {
+    if s.chars().count() <= max {
         return s;
     }
-    let cut: String = s.chars().take(MAX).collect();
+    let cut: String = s.chars().take(max).collect();
     format!("{cut}… ({} bytes)", s.len())
 }
 

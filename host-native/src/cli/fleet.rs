@@ -12,7 +12,7 @@ use ocigen_core::diagnostic_code::DiagnosticCode;
 use ocigen_core::fleet::{fleet, Baseline, Fleet, FleetHost, Row};
 
 use super::diff::{
-    all_values, change_lines, output_args, output_values, short, ColorWhen, DiffFormat, Paint,
+    all_values, change_lines, output_args, output_values, short_max, ColorWhen, DiffFormat, Paint,
 };
 use super::side::{render_side, SideSpec};
 use super::{CliError, RenderInputs, EXIT_USAGE};
@@ -282,9 +282,9 @@ pub fn text(f: &Fleet, service_file: &str, p: &Paint) -> String {
             lines.push(format!(
                 "    fact {}: {}; on {}: {}",
                 fact.fact,
-                short(&fact.value),
+                short_max(&fact.value, 60),
                 f.reference.as_deref().unwrap_or("-"),
-                short(&fact.reference)
+                short_max(&fact.reference, 60)
             ));
         }
         match failures.iter_mut().find(|(l, _)| *l == lines) {
