@@ -224,7 +224,8 @@ pub struct ExplainArgs {
     #[command(flatten)]
     pub inputs: RenderInputs,
     /// Only this field and the fields below it, by whole dotted segments (`process.env`
-    /// selects `process.env.PATH`; `process.env.P` does not).
+    /// selects `process.env.PATH`; `process.env.P` does not); a field inside a recorded one
+    /// (`linux.devices./dev/fuse.major`) shows the nearest recorded field above it.
     #[arg(long, value_name = "PREFIX")]
     pub field: Option<String>,
 }
