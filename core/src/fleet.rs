@@ -236,3 +236,102 @@ pub fn fact_value(snapshot: &Value, fact: &str) -> Option<Value> {
         rest = tail;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::Output;
+    use serde_json::json;
+
+    fn host(name: &str, config: Value) -> FleetHost {
+        FleetHost {
+            name: name.into(),
+            side: Side::Rendered(Output {
+                config,
+                bundle_files: Vec::new(),
+                diagnostics: Vec::new(),
+                trace: Default::default(),
+            }),
+            facts_read: BTreeSet::new(),
+            snapshot: None,
+        }
+    }
+
+    fn paths(row: &Row) -> Vec<(&str, Option<&Value>, Option<&Value>)> {
+        row.differs
+            .iter()
+            .map(|c| (c.path.as_str(), c.a.as_ref(), c.b.as_ref()))
+            .collect()
+    }
+
+    #[test]
+    fn the_minority_value_is_what_a_row_lists() {
+        let hosts = [
+            host("a", json!({"hostname": "x", "n": 1})),
+            host("b", json!({"hostname": "y", "n": 1})),
+            host("c", json!({"hostname": "y", "n": 2})),
+        ];
+        let f = fleet(&hosts, Baseline::Majority);
+        // `a` is the reference, but `y` is the majority's hostname.
+        assert_eq!(
+            paths(&f.rows[0]),
+            [("hostname", Some(&json!("y")), Some(&json!("x")))]
+        );
+        assert!(f.rows[1].differs.is_empty());
+        assert_eq!(paths(&f.rows[2]), [("n", Some(&json!(1)), Some(&json!(2)))]);
+        // Against the first host instead, b and c differ from a.
+        let f = fleet(&hosts, Baseline::First);
+        assert!(f.rows[0].differs.is_empty());
+        assert_eq!(f.rows[1].differs.len(), 1);
+        assert_eq!(f.rows[2].differs.len(), 2);
+    }
+
+    #[test]
+    fn a_tie_goes_to_the_reference_and_failures_name_their_facts() {
+        let mut failing = host("z", Value::Null);
+        let err = crate::Error::MissingFact {
+            at: "services.web.devices[0]".into(),
+            fact: "devices./dev/fuse".into(),
+            why: "does not contain".into(),
+        };
+        failing.side = Side::Failed((&err).into());
+        failing.facts_read = ["kernel".to_string()].into();
+        failing.snapshot = Some(json!({"kernel": {"release": "5.15"}, "devices": {}}));
+        let mut a = host("a", json!({"n": 1}));
+        a.snapshot = Some(
+            json!({"kernel": {"release": "6.8"}, "devices": {"/dev/fuse": {"state": "node"}}}),
+        );
+        let hosts = [failing, a, host("b", json!({"n": 2}))];
+        let f = fleet(&hosts, Baseline::Majority);
+        assert_eq!(
+            f.reference.as_deref(),
+            Some("a"),
+            "the first host that renders"
+        );
+        assert!(
+            f.rows[1].differs.is_empty(),
+            "1 against 2: the reference's value wins"
+        );
+        assert_eq!(f.rows[2].differs.len(), 1);
+        let facts: Vec<&str> = f.rows[0].facts.iter().map(|x| x.fact.as_str()).collect();
+        assert_eq!(facts, ["devices./dev/fuse", "kernel"]);
+        assert_eq!(f.rows[0].facts[0].value, None);
+        assert_eq!(f.rows[0].facts[0].reference, Some(json!({"state": "node"})));
+        assert_eq!((f.hosts, f.rendering), (3, 2));
+    }
+
+    #[test]
+    fn fact_values_by_name() {
+        let snap = json!({"devices": {"/dev/nvidia0": {"major": 195}}, "proc_devices": {"char": {"nvidia-uvm": 238}}, "env": {"X": null}});
+        assert_eq!(
+            fact_value(&snap, "devices./dev/nvidia0"),
+            Some(json!({"major": 195}))
+        );
+        assert_eq!(
+            fact_value(&snap, "proc_devices.char.nvidia-uvm"),
+            Some(json!(238))
+        );
+        assert_eq!(fact_value(&snap, "env.X"), None);
+        assert_eq!(fact_value(&snap, "cgroup"), None);
+    }
+}
