@@ -11,11 +11,13 @@ pub mod cdi;
 pub mod cgroup_leaf;
 pub mod defaults;
 pub mod diagnostic_code;
+pub mod diff;
 pub mod draft;
 pub mod error;
 pub mod etc_hosts;
 pub mod explain;
 pub mod field;
+pub mod fleet;
 pub mod gpu;
 pub mod image;
 pub mod image_user;
@@ -43,6 +45,7 @@ pub mod validate;
 pub use oci_spec;
 
 pub use diagnostic_code::DiagnosticCode;
+pub use diff::{diff, Diff, Side};
 pub use draft::BundleFile;
 pub use error::{Error, ErrorCode, FieldPath, InputKind, Position, Result};
 pub use explain::explain_text;
@@ -52,7 +55,10 @@ pub use options::{CdiMode, ContainerId, RenderOptions, DEFAULT_REPLICA};
 pub use passes::PASSES;
 pub use preset::Preset;
 pub use render::{render, render_json, render_recording, Rendered, OCI_VERSION};
-pub use request::{render_request, render_request_json, ParsedRequest, RenderRequest};
+pub use request::{
+    render_request, render_request_json, render_request_located, render_request_recording,
+    render_request_rendered, ParsedRequest, RenderRequest,
+};
 pub use requirements::{requirements, Requirements};
 pub use service::{parse_service_file, Service, ServiceFile, ServiceSpec};
 pub use snapshot::{Snapshot, OLDEST_SNAPSHOT_VERSION, SNAPSHOT_VERSION};

@@ -26,7 +26,7 @@ use crate::probe::{probe as host_probe, HostRoot};
 use crate::secrets::{resolve_secrets, EnvFileSecrets};
 
 /// Read a named input file; `-` is stdin.
-fn read_input(name: &str) -> Result<String, CliError> {
+pub(super) fn read_input(name: &str) -> Result<String, CliError> {
     let result = if name == "-" {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s).map(|_| s)
@@ -36,7 +36,7 @@ fn read_input(name: &str) -> Result<String, CliError> {
     result.map_err(|e| CliError::input(format!("cannot read {}: {e}", display_name(name))))
 }
 
-fn display_name(name: &str) -> &str {
+pub(super) fn display_name(name: &str) -> &str {
     if name == "-" {
         "<stdin>"
     } else {
@@ -150,7 +150,7 @@ pub(super) fn requirements(a: RequirementsArgs) -> Result<(), CliError> {
 
 /// Render options: the `--options` file (or the service's defaults), then each flag given
 /// on top of it (bundle and rootfs are set by the caller).
-fn options_for(service: &Service, i: &RenderInputs) -> Result<RenderOptions, CliError> {
+pub(super) fn options_for(service: &Service, i: &RenderInputs) -> Result<RenderOptions, CliError> {
     let mut o = match &i.options {
         Some(file) => {
             let bad = |e: serde_json::Error| {
@@ -219,7 +219,7 @@ fn options_for(service: &Service, i: &RenderInputs) -> Result<RenderOptions, Cli
 /// The text of each seccomp profile file the service names, keyed as written in its
 /// `security_opt`. A relative path is relative to the service file's directory (the current
 /// one for stdin), as a path written in a file is; each file is read like any other input.
-fn read_seccomp_profiles(
+pub(super) fn read_seccomp_profiles(
     service_file: &str,
     files: &BTreeSet<String>,
 ) -> Result<BTreeMap<String, String>, CliError> {
@@ -244,7 +244,7 @@ fn read_seccomp_profiles(
         .collect()
 }
 
-fn load_image(i: &RenderInputs) -> Result<Option<Image>, CliError> {
+pub(super) fn load_image(i: &RenderInputs) -> Result<Option<Image>, CliError> {
     if i.image_config.is_none() && i.passwd.is_none() && i.group.is_none() {
         return Ok(None);
     }
@@ -279,20 +279,7 @@ fn do_render(
             .map_err(|e| core_err(e, &i.service_file, None))?,
         None => host_probe(&host, Some(&req)).map_err(|e| CliError::host(e.to_string()))?,
     };
-    if !req.secret_refs.is_empty() {
-        let deployment = match &loaded.file {
-            ServiceFile::Deployment(d) => d.deployment.clone(),
-            ServiceFile::Bare(_) => service.name.clone(),
-        };
-        let provider = EnvFileSecrets::new(&host.env, i.secrets_dir.clone());
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| CliError::host(format!("cannot start the async runtime: {e}")))?;
-        options.secrets = rt
-            .block_on(resolve_secrets(&provider, &deployment, &req.secret_refs))
-            .map_err(|e| CliError::host(format!("{}: {e}", display_name(&i.service_file))))?;
-    }
+    options.secrets = secrets_for(&loaded.file, service, &i.service_file, i, &req, &host)?;
     let image = load_image(i)?;
     let inputs = Inputs {
         service,
@@ -317,6 +304,31 @@ fn do_render(
         }
     }
     Ok(rendered)
+}
+
+/// The secrets the service's `$S:` references name, from `--secrets-dir` or the environment.
+pub(super) fn secrets_for(
+    file: &ServiceFile,
+    service: &Service,
+    service_file: &str,
+    i: &RenderInputs,
+    req: &Requirements,
+    host: &HostRoot,
+) -> Result<BTreeMap<String, String>, CliError> {
+    if req.secret_refs.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let deployment = match file {
+        ServiceFile::Deployment(d) => d.deployment.clone(),
+        ServiceFile::Bare(_) => service.name.clone(),
+    };
+    let provider = EnvFileSecrets::new(&host.env, i.secrets_dir.clone());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::host(format!("cannot start the async runtime: {e}")))?;
+    rt.block_on(resolve_secrets(&provider, &deployment, &req.secret_refs))
+        .map_err(|e| CliError::host(format!("{}: {e}", display_name(service_file))))
 }
 
 /// `warning[W003]: message (field)` on stderr, control characters of user text escaped as

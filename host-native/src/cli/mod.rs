@@ -6,6 +6,10 @@
 
 mod check;
 mod commands;
+mod diff;
+mod fleet;
+mod install;
+mod side;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -93,6 +97,24 @@ pub enum Command {
         after_help = "Examples:\n  ocigen requirements web.yaml\n  ocigen requirements deploy.yaml --service api"
     )]
     Requirements(RequirementsArgs),
+    /// Compare two renders field by field, each change with its source on both sides.
+    #[command(after_help = diff_help())]
+    Diff(diff::DiffArgs),
+    /// Render a service for every host of a fleet: which hosts can run it, and how they differ.
+    #[command(after_help = fleet_help())]
+    Fleet(fleet::FleetArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions(install::CompletionsArgs),
+    /// Print the manual page, or write every page into a folder.
+    Man(install::ManArgs),
+}
+
+fn diff_help() -> &'static str {
+    "Examples:\n  ocigen diff gpu.yaml --probe host-a.json --probe host-b.json\n  ocigen diff web.yaml web-v2.yaml --probe host.json\n  ocigen diff deploy.yaml --service api --service worker --probe host.json --format json\nAll other flags are render's and apply to both sides.\nExit codes: 0 equal, 1 different, 2 trouble (usage, unreadable input, failed probe)."
+}
+
+fn fleet_help() -> &'static str {
+    "Examples:\n  ocigen fleet gpu.yaml fixtures/snapshots/\n  ocigen fleet gpu.yaml a.json b.json c.json --baseline first --format json\nAll other flags are render's and apply to every host.\nExit codes: 0 every host renders, 1 some host does not, 2 trouble."
 }
 
 #[derive(Debug, Subcommand)]
@@ -288,7 +310,8 @@ pub struct ExplainArgs {
     #[command(flatten)]
     pub inputs: RenderInputs,
     /// Only this field and the fields below it, by whole dotted segments (`process.env`
-    /// selects `process.env.PATH`; `process.env.P` does not).
+    /// selects `process.env.PATH`; `process.env.P` does not); a field inside a recorded one
+    /// (`linux.devices./dev/fuse.major`) shows the nearest recorded field above it.
     #[arg(long, value_name = "PREFIX")]
     pub field: Option<String>,
 }
@@ -359,6 +382,10 @@ where
         }
     };
     match cli.command {
+        Command::Diff(a) => return diff::run(a),
+        Command::Fleet(a) => return fleet::run(a),
+        Command::Completions(a) => install::completions(a),
+        Command::Man(a) => install::man(a),
         Command::Probe(a) => commands::probe(a),
         Command::Render(a) => commands::render(a),
         Command::Bundle(a) => commands::bundle(a),
