@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use ocigen_host::agent::{Agent, Container, EnvFileSecrets, SnapshotOrigin, VolumeDirs};
 use ocigen_host::core::{parse_service_file, Requirements, Service, ServiceFile, Snapshot};
+use ocigen_host::input::read_file_limited;
 use ocigen_host::{bundle, HostError, HostRoot};
 use serde_json::json;
 use tokio::task::JoinSet;
@@ -70,9 +71,19 @@ pub struct Report {
     pub run_time: Option<Duration>,
 }
 
+/// A file read with ocigen's input size limit (a deployment or a kept snapshot is a few KiB;
+/// `/dev/zero` there must fail, not fill memory).
+async fn read_bounded(path: PathBuf) -> std::io::Result<String> {
+    tokio::task::spawn_blocking(move || {
+        read_file_limited(&path, ocigen_host::input::DEFAULT_MAX_INPUT_SIZE)
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
 pub async fn run(args: &Args) -> Result<Report, Failure> {
     let shown = args.deployment.display().to_string();
-    let text = tokio::fs::read_to_string(&args.deployment)
+    let text = read_bounded(args.deployment.clone())
         .await
         .map_err(|e| input(format!("cannot read {shown}: {e}")))?;
     let file = parse_service_file(&shown, &text).map_err(HostError::from)?;
@@ -146,7 +157,7 @@ async fn snapshots(
         let (agent, path) = (agent.clone(), dir.join(format!("{name}.json")));
         tasks.spawn(async move {
             let started = Instant::now();
-            let kept = match tokio::fs::read_to_string(&path).await {
+            let kept = match read_bounded(path.clone()).await {
                 // A kept snapshot that no longer loads (an older format) is probed anew.
                 Ok(text) => Snapshot::from_json(&path.display().to_string(), &text).ok(),
                 Err(_) => None,

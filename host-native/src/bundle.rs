@@ -38,6 +38,124 @@ pub fn canonical_rootfs(rootfs: &Path) -> HostResult<PathBuf> {
     Ok(real)
 }
 
+/// `path` as an absolute path with every symlink of its existing part resolved, before the
+/// directory exists: the part that does not exist yet cannot hold links, so `..` there is
+/// taken lexically, as create_dir_all will create it.
+fn resolve_planned(path: &Path) -> HostResult<PathBuf> {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|e| HostError::io("read the current directory", path, e))?
+            .join(path)
+    };
+    let mut existing = abs.clone();
+    let mut rest = Vec::new();
+    let mut real = loop {
+        match fs::canonicalize(&existing) {
+            Ok(real) => break real,
+            Err(e) => match existing.components().next_back() {
+                Some(last) if !matches!(last, Component::RootDir | Component::Prefix(_)) => {
+                    rest.push(last.as_os_str().to_os_string());
+                    existing.pop();
+                }
+                _ => return Err(HostError::io("resolve", path, e)),
+            },
+        }
+    };
+    for part in rest.iter().rev() {
+        match Path::new(part).components().next() {
+            Some(Component::ParentDir) => {
+                real.pop();
+            }
+            Some(Component::CurDir) | None => {}
+            Some(_) => real.push(part),
+        }
+    }
+    Ok(real)
+}
+
+/// Refuse a rootfs and bundle directory that overlap, before anything is written. `rootfs`
+/// is canonical ([`canonical_rootfs`]); `out` may not exist yet. The bundle directory is
+/// ocigen's to write into and to remove ([`remove_bundle`]), so a rootfs inside it would be
+/// deleted with it, a bundle inside the rootfs would put config.json and resolv.conf into the
+/// container's filesystem, and `/` as a rootfs would hand the container the host's root.
+pub fn check_bundle_paths(rootfs: &Path, out: &Path) -> HostResult<()> {
+    let bundle = resolve_planned(out)?;
+    if rootfs == Path::new("/") {
+        return Err(refuse(
+            rootfs,
+            "rootfs is the host's root directory `/`; pass an unpacked image",
+        ));
+    }
+    let why = if bundle == rootfs {
+        "is also the rootfs; the bundle directory must be a separate directory"
+    } else if rootfs.starts_with(&bundle) {
+        "contains the rootfs, which removing the bundle would delete; keep the rootfs outside it"
+    } else if bundle.starts_with(rootfs) {
+        "is inside the rootfs, so config.json would land in the container's filesystem; \
+         write the bundle outside it"
+    } else {
+        return Ok(());
+    };
+    Err(HostError::Bundle {
+        path: bundle,
+        message: format!("{why} (rootfs {})", rootfs.display()),
+    })
+}
+
+/// The pid in a temporary name [`write_atomic`] gives `name`: `.<name>.tmp-<pid>-<seq>`, or
+/// `.<name>.tmp-<pid>` as earlier versions wrote it.
+fn temp_pid(file: &str, name: &str) -> Option<i32> {
+    let rest = file
+        .strip_prefix('.')?
+        .strip_prefix(name)?
+        .strip_prefix(".tmp-")?;
+    let (pid, seq) = rest.split_once('-').unwrap_or((rest, "0"));
+    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !number(pid) || !number(seq) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Whether a process with this pid exists (signal 0 checks without sending; EPERM means it
+/// exists under another user).
+fn pid_alive(pid: i32) -> bool {
+    use nix::errno::Errno;
+    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) {
+        Ok(()) => true,
+        Err(Errno::ESRCH) => false,
+        Err(_) => true,
+    }
+}
+
+/// Remove the temporary files of `name` in `dir` that writers killed mid-write left behind:
+/// those whose pid no longer runs. A live writer's file (this process's included: another
+/// thread may be writing) is left alone, and so is anything that is not a plain file.
+pub fn remove_stale_temps(dir: &Path, name: &str) -> HostResult<usize> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => return Err(HostError::io("list", dir, e)),
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let Some(file) = entry.file_name().to_str().map(str::to_string) else {
+            continue;
+        };
+        let Some(pid) = temp_pid(&file, name) else {
+            continue;
+        };
+        let path = entry.path();
+        let plain = fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
+        if plain && pid != std::process::id() as i32 && !pid_alive(pid) {
+            fs::remove_file(&path).map_err(|e| HostError::io("remove stale", &path, e))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 fn refuse(path: &Path, message: &str) -> HostError {
     HostError::Bundle {
         path: path.to_path_buf(),
@@ -64,6 +182,9 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> HostResult<()> {
     let name = path
         .file_name()
         .ok_or_else(|| refuse(path, "has no file name"))?;
+    // Temporary files of earlier writers that were killed mid-write would stay forever.
+    // Best effort: a leftover that cannot be removed must not stop this write.
+    let _ = remove_stale_temps(dir, &name.to_string_lossy());
     let (tmp, mut f) = create_temp(dir, &name.to_string_lossy(), mode)?;
     let result = (|| {
         f.write_all(contents)

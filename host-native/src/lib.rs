@@ -38,6 +38,9 @@ pub mod cgroup_leaf;
 pub mod cli;
 pub mod drift;
 pub mod error;
+pub mod input;
+pub mod oci_schema;
+pub mod preflight;
 pub mod probe;
 pub mod secrets;
 

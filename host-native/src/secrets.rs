@@ -22,7 +22,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::path::PathBuf;
 
+use ocigen_core::service::{EnvValue, Service};
+
 use crate::error::{HostError, HostResult};
+use crate::input::{read_file_limited, DEFAULT_MAX_INPUT_SIZE};
 
 /// A parsed secret reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,12 +123,25 @@ pub trait SecretsProvider: Sync {
 }
 
 /// Files under a directory, then `OCIGEN_SECRET_<NAME>` variables (see the module docs).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct EnvFileSecrets {
     /// The directory of `<scope>/<name>` files, if any.
     pub dir: Option<PathBuf>,
     /// The `OCIGEN_SECRET_*` variables of the agent's environment.
     pub env: BTreeMap<String, String>,
+    /// The largest secret file read (a secret is a few bytes; a link to /dev/zero under the
+    /// secrets directory must not fill memory). Default [`DEFAULT_MAX_INPUT_SIZE`].
+    pub max_file_size: u64,
+}
+
+impl Default for EnvFileSecrets {
+    fn default() -> Self {
+        EnvFileSecrets {
+            dir: None,
+            env: BTreeMap::new(),
+            max_file_size: DEFAULT_MAX_INPUT_SIZE,
+        }
+    }
 }
 
 impl EnvFileSecrets {
@@ -141,7 +157,11 @@ impl EnvFileSecrets {
             .filter(|(k, _)| k.starts_with("OCIGEN_SECRET_"))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        EnvFileSecrets { dir, env }
+        EnvFileSecrets {
+            dir,
+            env,
+            max_file_size: DEFAULT_MAX_INPUT_SIZE,
+        }
     }
 
     /// The variable a secret name is read from.
@@ -177,9 +197,15 @@ impl SecretsProvider for EnvFileSecrets {
             ok.then(|| dir.join(scope).join(name))
         });
         let var = self.env.get(&Self::var_name(name)).cloned();
+        let limit = self.max_file_size;
         async move {
             if let Some(file) = file {
-                match tokio::fs::read_to_string(&file).await {
+                // The bounded reader is synchronous; run it where blocking is allowed.
+                let path = file.clone();
+                let read = tokio::task::spawn_blocking(move || read_file_limited(&path, limit))
+                    .await
+                    .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+                match read {
                     Ok(mut text) => {
                         if text.ends_with('\n') {
                             text.pop();
@@ -192,6 +218,61 @@ impl SecretsProvider for EnvFileSecrets {
             }
             Ok(var)
         }
+    }
+}
+
+/// Whether an agent variable is where [`EnvFileSecrets`] finds secrets: an
+/// `OCIGEN_SECRET_<NAME>` value, or `OCIGEN_SECRETS_DIR`, the secrets directory itself (no
+/// container needs the host path of every secret). A probe must never record either.
+pub fn is_secret_source(var: &str) -> bool {
+    var.starts_with("OCIGEN_SECRET_") || var == "OCIGEN_SECRETS_DIR"
+}
+
+/// What to write instead of `$E:<var>`: the `$S:` reference that reads the same variable
+/// (`OCIGEN_SECRET_DB_PASSWORD` -> `$S:db_password`, whose [`EnvFileSecrets::var_name`] is that
+/// variable again).
+fn secret_ref_for(var: &str) -> String {
+    match var.strip_prefix("OCIGEN_SECRET_") {
+        Some(name) if !name.is_empty() => format!("`$S:{}`", name.to_ascii_lowercase()),
+        _ => "a `$S:` reference".to_string(),
+    }
+}
+
+fn secret_source_message(var: &str) -> String {
+    format!(
+        "`$E:{var}` reads a secret source of the agent, and a probe would write its value into \
+         the snapshot; use {} instead (resolved at render time, never recorded)",
+        secret_ref_for(var)
+    )
+}
+
+/// Refuse a service whose `$E:` references name a secret source (see [`is_secret_source`]),
+/// naming the env key. Call before probing for it.
+pub fn refuse_secret_sources(service: &Service) -> Result<(), ocigen_core::Error> {
+    for (key, value) in &service.spec.env {
+        if let EnvValue::AgentEnv(var) = value {
+            if is_secret_source(var) {
+                return Err(ocigen_core::Error::unsatisfiable(
+                    service.field(&format!("env.{key}")),
+                    secret_source_message(var),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The probe's own guard for callers that pass requirements without a service at hand: the
+/// first requested variable that is a secret source, as an error.
+pub(crate) fn refuse_secret_variables<'a>(
+    names: impl IntoIterator<Item = &'a String>,
+) -> HostResult<()> {
+    match names.into_iter().find(|n| is_secret_source(n)) {
+        Some(var) => Err(HostError::Core(ocigen_core::Error::unsatisfiable(
+            ocigen_core::FieldPath::new(ocigen_core::InputKind::Service, "env"),
+            secret_source_message(var),
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -267,6 +348,21 @@ mod tests {
         for bad in ["", "/x", "name:x", "a/b/c", "@svc", "@/x", "a/"] {
             assert!(SecretRef::parse(bad).is_err(), "{bad} should be rejected");
         }
+    }
+
+    #[test]
+    fn secret_sources_and_the_reference_to_use_instead() {
+        assert!(is_secret_source("OCIGEN_SECRET_DB_PASSWORD"));
+        assert!(is_secret_source("OCIGEN_SECRETS_DIR"));
+        assert!(!is_secret_source("OCIGEN_SECRET"));
+        assert!(!is_secret_source("HOME"));
+        let r = secret_ref_for("OCIGEN_SECRET_DB_PASSWORD");
+        assert_eq!(r, "`$S:db_password`");
+        assert_eq!(
+            EnvFileSecrets::var_name("db_password"),
+            "OCIGEN_SECRET_DB_PASSWORD"
+        );
+        assert_eq!(secret_ref_for("OCIGEN_SECRETS_DIR"), "a `$S:` reference");
     }
 
     #[test]

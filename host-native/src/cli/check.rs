@@ -5,7 +5,6 @@
 //! there is none. An unreadable or invalid snapshot is invalid input (1, like drift: either
 //! way the snapshot cannot be used as it is); a probe that reads nothing is a host failure (3).
 
-use std::io::Read;
 use std::path::PathBuf;
 
 use ocigen_core::Snapshot;
@@ -21,17 +20,12 @@ pub const EXIT_DRIFT: u8 = EXIT_INPUT;
 /// Re-probe what `file` (`-` for stdin) holds under `host_root` and report the changes.
 pub(super) fn probe_check(file: &str, host_root: PathBuf) -> Result<(), CliError> {
     let shown = if file == "-" { "<stdin>" } else { file };
-    let text = if file == "-" {
-        let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).map(|_| s)
-    } else {
-        std::fs::read_to_string(file)
-    }
-    .map_err(|e| CliError::input(format!("cannot read {shown}: {e}")))?;
+    // Bounded like every other input (`--max-input-size`).
+    let text = super::commands::read_input(file)?;
     let kept = Snapshot::from_json(shown, &text).map_err(|e| CliError::input(e.to_string()))?;
     let host = HostRoot {
         root: host_root,
-        ..HostRoot::live()
+        ..super::commands::live_host()
     };
     let report = drift::check(&host, &kept).map_err(|e| CliError::host(e.to_string()))?;
     if report.is_clean() {

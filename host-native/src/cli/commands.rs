@@ -2,8 +2,8 @@
 //! file and field and says what to do.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ocigen_core::cdi::generate::generate;
 use ocigen_core::error::escape_controls;
@@ -11,9 +11,9 @@ use ocigen_core::inputs::Host;
 use ocigen_core::read::{locate, Source, Syntax};
 use ocigen_core::{
     canonical::to_canonical_json, parse_service_file, render as core_render,
-    requirements as core_requirements, validate::validate_config, CdiMode, Diagnostic,
-    DiagnosticCode, ErrorCode, Image, ImageConfig, InputKind, Inputs, RenderOptions, Rendered,
-    Requirements, Service, ServiceFile, Severity, Snapshot,
+    requirements as core_requirements, CdiMode, Diagnostic, DiagnosticCode, ErrorCode, Image,
+    ImageConfig, InputKind, Inputs, RenderOptions, Rendered, Requirements, Service, ServiceFile,
+    Severity, Snapshot,
 };
 
 use super::{
@@ -22,18 +22,46 @@ use super::{
 };
 use crate::bundle;
 use crate::error::HostError;
+use crate::input::{read_file_limited, read_stdin_limited, DEFAULT_MAX_INPUT_SIZE};
+use crate::oci_schema::{validate_full, validate_full_for};
 use crate::probe::{probe as host_probe, HostRoot};
-use crate::secrets::{resolve_secrets, EnvFileSecrets};
+use crate::secrets::{refuse_secret_sources, resolve_secrets, EnvFileSecrets};
 
-/// Read a named input file; `-` is stdin.
+/// `--max-input-size`, for every input this process reads. A process-wide setting rather than
+/// a parameter, so every reader (including ones other commands add) honours the one flag.
+static MAX_INPUT_SIZE: AtomicU64 = AtomicU64::new(DEFAULT_MAX_INPUT_SIZE);
+
+pub(super) fn set_max_input_size(bytes: u64) {
+    MAX_INPUT_SIZE.store(bytes, Ordering::Relaxed);
+}
+
+fn max_input_size() -> u64 {
+    MAX_INPUT_SIZE.load(Ordering::Relaxed)
+}
+
+/// Read a named input file, at most `--max-input-size` bytes; `-` is stdin.
 pub(super) fn read_input(name: &str) -> Result<String, CliError> {
+    let limit = max_input_size();
     let result = if name == "-" {
-        let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).map(|_| s)
+        read_stdin_limited(limit)
     } else {
-        std::fs::read_to_string(name)
+        read_file_limited(Path::new(name), limit)
     };
-    result.map_err(|e| CliError::input(format!("cannot read {}: {e}", display_name(name))))
+    result.map_err(|e| {
+        let hint = match e.kind() {
+            std::io::ErrorKind::FileTooLarge => " (--max-input-size raises it)",
+            _ => "",
+        };
+        CliError::input(format!("cannot read {}: {e}{hint}", display_name(name)))
+    })
+}
+
+/// The live host, read with the same size limit as every other input.
+pub(super) fn live_host() -> HostRoot {
+    HostRoot {
+        max_file_size: max_input_size(),
+        ..HostRoot::live()
+    }
 }
 
 pub(super) fn display_name(name: &str) -> &str {
@@ -96,10 +124,13 @@ fn load_service(file: &str, name: Option<&str>) -> Result<Loaded, CliError> {
     let text = read_input(file)?;
     let shown = display_name(file).to_string();
     let parsed = parse_service_file(&shown, &text).map_err(|e| core_err(e, file, None))?;
-    let service = parsed.service(name).map_err(|e| {
-        let e = e.in_input(InputKind::Service, &shown, Some(&text));
-        core_err(e, file, None)
-    })?;
+    let service = parsed
+        .service(name)
+        .and_then(|s| crate::preflight::check_service(&s).map(|()| s))
+        .map_err(|e| {
+            let e = e.in_input(InputKind::Service, &shown, Some(&text));
+            core_err(e, file, None)
+        })?;
     Ok(Loaded {
         shown,
         text,
@@ -125,7 +156,11 @@ pub(super) fn probe(a: ProbeArgs) -> Result<(), CliError> {
     }
     let req = match &a.for_file {
         Some(file) => {
-            let service = load_service(file, a.service.as_deref())?.service;
+            let loaded = load_service(file, a.service.as_deref())?;
+            // Before the probe: it would record the variable's value in the snapshot.
+            refuse_secret_sources(&loaded.service)
+                .map_err(|e| core_err(loaded.locate(e), file, None))?;
+            let service = loaded.service;
             Some(core_requirements(
                 &service,
                 &RenderOptions::for_service(service.name.clone()),
@@ -135,9 +170,9 @@ pub(super) fn probe(a: ProbeArgs) -> Result<(), CliError> {
     };
     let host = HostRoot {
         root: a.host_root,
-        ..HostRoot::live()
+        ..live_host()
     };
-    let snap = host_probe(&host, req.as_ref()).map_err(|e| CliError::host(e.to_string()))?;
+    let snap = host_probe(&host, req.as_ref()).map_err(host_err)?;
     emit(&snap.to_json(), a.output.as_deref())
 }
 
@@ -273,11 +308,14 @@ fn do_render(
     adjust(&mut options);
     let req = core_requirements(service, &options);
     options.seccomp_profiles = read_seccomp_profiles(&i.service_file, &req.seccomp_profiles)?;
-    let host = HostRoot::live();
+    let host = live_host();
     let snapshot = match &i.probe {
         Some(s) => Snapshot::from_json(display_name(s), &read_input(s)?)
             .map_err(|e| core_err(e, &i.service_file, None))?,
-        None => host_probe(&host, Some(&req)).map_err(|e| CliError::host(e.to_string()))?,
+        None => {
+            refuse_secret_sources(service).map_err(|e| core_err(loaded.locate(e), "", None))?;
+            host_probe(&host, Some(&req)).map_err(host_err)?
+        }
     };
     options.secrets = secrets_for(&loaded.file, service, &i.service_file, i, &req, &host)?;
     let image = load_image(i)?;
@@ -322,7 +360,10 @@ pub(super) fn secrets_for(
         ServiceFile::Deployment(d) => d.deployment.clone(),
         ServiceFile::Bare(_) => service.name.clone(),
     };
-    let provider = EnvFileSecrets::new(&host.env, i.secrets_dir.clone());
+    let provider = EnvFileSecrets {
+        max_file_size: max_input_size(),
+        ..EnvFileSecrets::new(&host.env, i.secrets_dir.clone())
+    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -362,7 +403,7 @@ pub(super) fn cdi_generate(a: CdiGenerateArgs) -> Result<(), CliError> {
         Some(s) => Snapshot::from_json(display_name(s), &read_input(s)?)
             .map_err(|e| core_err(e, "", None))?,
         // A general probe: every NVIDIA node, capability node and driver file.
-        None => host_probe(&HostRoot::live(), None).map_err(|e| CliError::host(e.to_string()))?,
+        None => host_probe(&live_host(), None).map_err(host_err)?,
     };
     let shown = a
         .probe
@@ -405,6 +446,7 @@ pub(super) fn explain(a: ExplainArgs) -> Result<(), CliError> {
 
 pub(super) fn bundle(a: BundleArgs) -> Result<(), CliError> {
     let rootfs = bundle::canonical_rootfs(&a.rootfs).map_err(host_err_input)?;
+    bundle::check_bundle_paths(&rootfs, &a.out).map_err(host_err_input)?;
     let out = bundle::create_bundle_dir(&a.out).map_err(host_err)?;
     if a.cgroup_leaf {
         cgroup_leaf()?;
@@ -422,7 +464,7 @@ pub(super) fn bundle(a: BundleArgs) -> Result<(), CliError> {
 /// the probe that follows sees the agent in `<scope>/init` and runc can enable controllers in
 /// `<scope>/containers`.
 fn cgroup_leaf() -> Result<(), CliError> {
-    let host = HostRoot::live();
+    let host = live_host();
     let snap = host_probe(&host, None).map_err(|e| CliError::host(e.to_string()))?;
     let moved =
         crate::cgroup_leaf::move_scope_into_leaf(&host, snap.cgroup.layout, std::process::id())
@@ -446,8 +488,13 @@ pub(super) fn validate(a: ValidateArgs) -> Result<(), CliError> {
     let text = read_input(&a.config)?;
     let source = Source::new(InputKind::RuntimeConfig, file, &text, Syntax::Json);
     let value = source.value().map_err(|e| CliError::input(e.to_string()))?;
-    // `file:line:col: field: message` for each problem (semantic rules, then the shape check).
-    let problems: Vec<String> = validate_config(&value)
+    // `file:line:col: field: message` for each problem (semantic rules, then the schema of
+    // the declared ociVersion).
+    let found = match a.schema {
+        Some(version) => validate_full_for(&value, version),
+        None => validate_full(&value),
+    };
+    let problems: Vec<String> = found
         .iter()
         .map(|p| match locate(&text, &p.field) {
             Some(at) if !p.field.is_empty() => format!("{file}:{}:{}: {p}", at.line, at.column),

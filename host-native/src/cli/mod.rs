@@ -59,6 +59,11 @@ impl CliError {
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// The largest input file read (service, snapshot, image config, options, CDI and secret
+    /// files, config.json): `8MiB` (the default), `64KiB`, or bytes.
+    #[arg(long, global = true, value_name = "SIZE", default_value = "8MiB",
+          value_parser = crate::input::parse_size)]
+    pub max_input_size: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,9 +83,10 @@ pub enum Command {
         after_help = "Examples:\n  ocigen bundle web.yaml --rootfs /var/lib/images/nginx --out /run/bundles/web\n  runc run --bundle /run/bundles/web web-1\nroot.path is the rootfs's absolute canonical path; nothing is symlinked."
     )]
     Bundle(BundleArgs),
-    /// Check a config.json for semantic errors (paths, capabilities, duplicates, id maps).
+    /// Check a config.json: the runtime-spec JSON Schema of its version, then semantic rules
+    /// (paths, device numbers, capabilities, duplicates, namespaces).
     #[command(
-        after_help = "Examples:\n  ocigen validate bundle/config.json\n  ocigen render web.yaml --probe host.json | ocigen validate -"
+        after_help = "Examples:\n  ocigen validate bundle/config.json\n  ocigen render web.yaml --probe host.json | ocigen validate -\n  ocigen validate --schema 1.3 config.json\nThe JSON Schema of the declared ociVersion (1.0.x, 1.1.x, 1.2.x, 1.3.x; any other is an\nerror unless --schema names one), then runc's and runtime-tools' semantic rules."
     )]
     Validate(ValidateArgs),
     /// Render, then print where every field of config.json came from (the provenance record).
@@ -223,7 +229,7 @@ pub struct RenderInputs {
     #[arg(long, value_name = "P")]
     pub cgroup_parent: Option<String>,
     /// Prepared volume path: KEY is the volume name, `_anon_<target>` or `_s3_<bucket>_<prefix>`.
-    #[arg(long = "volume", value_name = "KEY=PATH", value_parser = key_value)]
+    #[arg(long = "volume", value_name = "KEY=PATH", value_parser = volume)]
     pub volumes: Vec<(String, String)>,
     /// Extra environment, applied after the service's env, in order.
     #[arg(long = "env", value_name = "K=V", value_parser = key_value)]
@@ -338,6 +344,21 @@ pub struct ValidateArgs {
     /// config.json to check; `-` for stdin.
     #[arg(value_name = "CONFIG_JSON")]
     pub config: String,
+    /// Check against this runtime-spec release's schema (`1.0`, `1.2`, `1.3`, or a version
+    /// such as `1.2.1`) instead of the one its ociVersion names.
+    #[arg(long, value_name = "VERSION", value_parser = schema_version)]
+    pub schema: Option<crate::oci_schema::SchemaVersion>,
+}
+
+fn schema_version(s: &str) -> Result<crate::oci_schema::SchemaVersion, String> {
+    let v = s.strip_prefix('v').unwrap_or(s);
+    let full = if v.matches('.').count() == 1 {
+        format!("{v}.0")
+    } else {
+        v.to_string()
+    };
+    crate::oci_schema::SchemaVersion::for_oci_version(&full)
+        .ok_or_else(|| format!("no schema for `{s}`: use 1.0, 1.1, 1.2 or 1.3"))
 }
 
 #[derive(Debug, Args)]
@@ -355,6 +376,19 @@ fn key_value(s: &str) -> Result<(String, String), String> {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
         _ => Err(format!("expected KEY=VALUE, got `{s}`")),
     }
+}
+
+/// `--volume KEY=PATH`: the path is a host directory the agent prepared, so it must be
+/// absolute and without `..` (a relative one would be resolved by the runtime against
+/// whatever directory it runs in).
+fn volume(s: &str) -> Result<(String, String), String> {
+    let (k, path) = key_value(s)?;
+    if !path.starts_with('/') || path.split('/').any(|c| c == "..") {
+        return Err(format!(
+            "volume `{k}`: expected an absolute host path without `..`, got `{path}`"
+        ));
+    }
+    Ok((k, path))
 }
 
 fn container_ns(s: &str) -> Result<(String, String, String), String> {
@@ -381,6 +415,7 @@ where
             return Ok(ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 }));
         }
     };
+    commands::set_max_input_size(cli.max_input_size);
     match cli.command {
         Command::Diff(a) => return diff::run(a),
         Command::Fleet(a) => return fleet::run(a),

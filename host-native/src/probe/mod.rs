@@ -23,6 +23,7 @@ use ocigen_core::snapshot::{KernelFacts, PathKind, UserFacts};
 use ocigen_core::{Requirements, Snapshot, SNAPSHOT_VERSION};
 
 use crate::error::{HostError, HostResult};
+use crate::input::{read_file_limited, DEFAULT_MAX_INPUT_SIZE};
 
 pub use cgroup::{parse_proc_cgroup, CgroupLine};
 pub use devices::stat_device;
@@ -64,6 +65,9 @@ pub struct HostRoot {
     pub env: BTreeMap<String, String>,
     /// Fixed identity; `None` asks the kernel.
     pub identity: Option<HostIdentity>,
+    /// The largest host file read (CDI specs are written by other tools and could be
+    /// anything); default [`DEFAULT_MAX_INPUT_SIZE`].
+    pub max_file_size: u64,
 }
 
 impl Default for HostRoot {
@@ -81,6 +85,7 @@ impl HostRoot {
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
                 .collect(),
             identity: None,
+            max_file_size: DEFAULT_MAX_INPUT_SIZE,
         }
     }
 
@@ -90,6 +95,7 @@ impl HostRoot {
             root: root.into(),
             env: BTreeMap::new(),
             identity: Some(identity),
+            max_file_size: DEFAULT_MAX_INPUT_SIZE,
         }
     }
 
@@ -98,9 +104,9 @@ impl HostRoot {
         self.root.join(host.trim_start_matches('/'))
     }
 
-    /// Read a host text file.
+    /// Read a host text file, at most `max_file_size` bytes.
     pub fn read(&self, host: &str) -> io::Result<String> {
-        std::fs::read_to_string(self.path(host))
+        read_file_limited(&self.path(host), self.max_file_size)
     }
 
     /// Names in a host directory, sorted.
@@ -159,6 +165,10 @@ pub fn probe(host: &HostRoot, requirements: Option<&Requirements>) -> HostResult
             )))
         }
         Err(e) => return Err(HostError::io("read host root", &host.root, e)),
+    }
+    // Secrets never reach a snapshot, whoever asks: refuse before anything is read.
+    if let Some(r) = requirements {
+        crate::secrets::refuse_secret_variables(&r.env_names)?;
     }
     let mut p = Probe {
         host,

@@ -14,6 +14,7 @@ use ocigen_core::snapshot::{DriverFile, MigInstance, NvidiaCapabilities, NvidiaD
 
 use super::ldcache::{arch_flag, parse_ld_cache};
 use super::{join, HostRoot, Probe};
+use crate::input::read_file_bytes_limited;
 
 const VERSION_FILE: &str = "/proc/driver/nvidia/version";
 const CAPS_DIR: &str = "/proc/driver/nvidia/capabilities";
@@ -85,7 +86,7 @@ pub(crate) fn probe_nvidia_driver(p: &mut Probe<'_>) {
     };
     let arch = p.snap.kernel.arch.clone();
     let mut libs = Files::default();
-    match std::fs::read(p.host.path(LD_CACHE)) {
+    match read_file_bytes_limited(&p.host.path(LD_CACHE), p.host.max_file_size) {
         Ok(bytes) => match parse_ld_cache(&bytes) {
             Ok(entries) => {
                 let want = arch_flag(&arch);
