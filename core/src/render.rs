@@ -60,7 +60,8 @@ pub fn render(inputs: &Inputs<'_>) -> Result<Rendered> {
 /// render succeeded or not), for checking [`crate::requirements()`] against.
 pub fn render_recording(inputs: &Inputs<'_>) -> (Result<Rendered>, BTreeSet<String>) {
     let cx = Context::new(inputs);
-    let result = run_passes(&cx);
+    // Inputs are checked before any pass reads them (crate::checks).
+    let result = crate::checks::inputs(inputs).and_then(|()| run_passes(&cx));
     (result, cx.host.facts_read())
 }
 
@@ -70,7 +71,9 @@ fn run_passes(cx: &Context<'_>) -> Result<Rendered> {
         draft.start_pass(name);
         pass(cx, &mut draft)?;
     }
-    let (state, diagnostics, trace) = draft.into_parts();
+    let (state, mut diagnostics, trace) = draft.into_parts();
+    // Last: the policy review reads the finished draft and sets nothing.
+    crate::policy::review(cx, &state, &trace, &mut diagnostics)?;
     let spec = assemble(&state)?;
     Ok(Rendered {
         spec,
