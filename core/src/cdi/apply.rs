@@ -9,7 +9,7 @@ use oci_spec::runtime::{Hook, HookBuilder, Mount, MountBuilder};
 
 use super::resolve::{Selected, Unusable};
 use super::spec::{CdiDeviceNode, ContainerEdits};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::inputs::Host;
 use crate::plan::{GpuPlan, HookStage, PlannedNode};
 use crate::snapshot::{DeviceFact, DeviceNode, NodeType};
@@ -25,13 +25,20 @@ pub fn plan_edits(
 ) -> Result<std::result::Result<(), Unusable>> {
     let mut specs_done: Vec<&str> = Vec::new();
     for sel in selected {
+        // Where the edits are in their file, for errors (`devices[1].containerEdits`).
+        let at = |prefix: String| InFile {
+            file: sel.file,
+            prefix,
+        };
         if !specs_done.contains(&sel.file) {
             specs_done.push(sel.file);
             let source = Source::Cdi {
                 file: sel.file.to_string(),
                 device: None,
             };
-            if let Err(why) = apply(&sel.spec.container_edits, source, snapshot, field, plan)? {
+            let edits = &sel.spec.container_edits;
+            let here = at("containerEdits".into());
+            if let Err(why) = apply(edits, source, snapshot, field, &here, plan)? {
                 return Ok(Err(format!("{}: spec-level edits: {why}", sel.file)));
             }
         }
@@ -39,7 +46,20 @@ pub fn plan_edits(
             file: sel.file.to_string(),
             device: Some(sel.device.name.clone()),
         };
-        if let Err(why) = apply(&sel.device.container_edits, source, snapshot, field, plan)? {
+        let index = sel
+            .spec
+            .devices
+            .iter()
+            .position(|d| d.name == sel.device.name);
+        let here = at(format!("devices[{}].containerEdits", index.unwrap_or(0)));
+        if let Err(why) = apply(
+            &sel.device.container_edits,
+            source,
+            snapshot,
+            field,
+            &here,
+            plan,
+        )? {
             return Ok(Err(format!(
                 "{}: device {}: {why}",
                 sel.file, sel.device.name
@@ -49,11 +69,18 @@ pub fn plan_edits(
     Ok(Ok(()))
 }
 
+/// A part of a CDI file: the file and the path of the part in it.
+struct InFile<'a> {
+    file: &'a str,
+    prefix: String,
+}
+
 fn apply(
     edits: &ContainerEdits,
     source: Source,
     snapshot: &Host<'_>,
     field: &str,
+    at: &InFile<'_>,
     plan: &mut GpuPlan,
 ) -> Result<std::result::Result<(), Unusable>> {
     // Edits ocigen cannot express yet: refuse rather than drop them silently.
@@ -70,8 +97,12 @@ fn apply(
         plan.env
             .push((k.to_string(), v.to_string(), source.clone()));
     }
-    for n in &edits.device_nodes {
-        let (node, numbers_from) = match fill_node(n, snapshot, field)? {
+    for (i, n) in edits.device_nodes.iter().enumerate() {
+        let node_at = InFile {
+            file: at.file,
+            prefix: format!("{}.deviceNodes[{i}]", at.prefix),
+        };
+        let (node, numbers_from) = match fill_node(n, snapshot, field, &node_at)? {
             Ok(filled) => filled,
             Err(why) => return Ok(Err(why)),
         };
@@ -118,13 +149,17 @@ fn apply(
 }
 
 /// A CDI node with what it lacks (type, major/minor, mode) taken from the host node at
-/// `hostPath` (or `path`), as the CDI library's `fillMissingInfo` stats it. A node that gives
-/// its type and a non-zero major (or is a FIFO) needs no host fact. With the node comes the
-/// snapshot fact it was filled from (`None` when the spec gave everything), for provenance.
+/// `hostPath` (or `path`), as the CDI library's `fillMissingInfo` stats it, and with what it
+/// gives checked against that node: numbers the spec states must be the host node's (a
+/// stale or forged spec naming `/dev/nvidia0` as 1:1, the numbers of /dev/mem, would
+/// otherwise get that device's cgroup rule), so every node but a FIFO needs its host fact.
+/// With the node comes the snapshot fact it was filled from (`None` for a FIFO, which the
+/// spec alone describes), for provenance.
 fn fill_node(
     n: &CdiDeviceNode,
     snapshot: &Host<'_>,
     field: &str,
+    at: &InFile<'_>,
 ) -> Result<std::result::Result<(DeviceNode, Option<Source>), Unusable>> {
     let declared = match n.node_type.as_deref() {
         None | Some("") => None,
@@ -138,21 +173,18 @@ fn fill_node(
             )))
         }
     };
-    let given_major = n.major.filter(|m| *m != 0);
     let uid = n.uid.unwrap_or(0);
     let gid = n.gid.unwrap_or(0);
-    if let Some(kind) = declared {
-        if given_major.is_some() || kind == NodeType::Fifo {
-            let node = DeviceNode {
-                kind,
-                major: n.major.unwrap_or(0),
-                minor: n.minor.unwrap_or(0),
-                mode: n.file_mode.unwrap_or(0o666),
-                uid,
-                gid,
-            };
-            return Ok(Ok((node, None)));
-        }
+    if declared == Some(NodeType::Fifo) {
+        let node = DeviceNode {
+            kind: NodeType::Fifo,
+            major: 0,
+            minor: 0,
+            mode: n.file_mode.unwrap_or(0o666),
+            uid,
+            gid,
+        };
+        return Ok(Ok((node, None)));
     }
     let host = n
         .host_path
@@ -184,14 +216,24 @@ fn fill_node(
             )));
         }
     }
-    let (major, minor) = match given_major {
-        Some(major) => (major, n.minor.unwrap_or(0)),
-        None => (host_node.major, host_node.minor),
-    };
+    // A major of 0 means "not given" to the CDI library; a minor counts when a major does.
+    if let Some(major) = n.major.filter(|m| *m != 0) {
+        let minor = n.minor.unwrap_or(0);
+        if (major, minor) != (host_node.major, host_node.minor) {
+            return Err(Error::cdi(
+                at.file,
+                format!("{}.major", at.prefix),
+                format!(
+                    "device node {} is given as {major}:{minor}, but the host's node {host} (snapshot fact devices.{host}) is {}:{}; regenerate the CDI spec",
+                    n.path, host_node.major, host_node.minor
+                ),
+            ));
+        }
+    }
     let node = DeviceNode {
         kind: host_node.kind,
-        major,
-        minor,
+        major: host_node.major,
+        minor: host_node.minor,
         mode: n.file_mode.unwrap_or(host_node.mode),
         uid,
         gid,

@@ -8,6 +8,7 @@
 
 pub mod apply;
 pub mod parse;
+mod paths;
 pub mod resolve;
 pub mod spec;
 pub mod validate;
@@ -28,8 +29,8 @@ pub fn vendor_kind(vendor: &str) -> Option<&'static str> {
     }
 }
 
-/// Host paths of the device nodes `kind`'s spec files name that lack a type or major, i.e.
-/// the nodes a render will need stat facts for. The host probe calls this after reading the
+/// Host paths of the device nodes `kind`'s spec files name, except FIFOs: the nodes a render
+/// will need stat facts for (to fill what a node lacks, and to check the numbers it gives). The host probe calls this after reading the
 /// CDI files (it cannot be known from the service alone).
 pub fn node_host_paths(
     facts: &crate::snapshot::CdiFacts,
@@ -44,11 +45,8 @@ pub fn node_host_paths(
                 .chain(s.spec.devices.iter().map(|d| &d.container_edits))
         })
         .flat_map(|e| e.device_nodes.iter())
-        .filter(|n| {
-            // Same rule as filling: a node with a type and a non-zero major (or a FIFO) is complete.
-            let typ = n.node_type.as_deref().unwrap_or("");
-            typ.is_empty() || (typ != "p" && n.major.is_none_or(|m| m == 0))
-        })
+        // Same rule as filling: only a FIFO is described by the spec alone.
+        .filter(|n| n.node_type.as_deref() != Some("p"))
         .map(|n| {
             n.host_path
                 .clone()

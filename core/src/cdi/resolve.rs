@@ -60,8 +60,11 @@ impl Registry {
             ..Registry::default()
         };
         for f in facts.files.iter().filter(|f| is_spec_file(&f.path)) {
-            // A file from a directory the snapshot does not list gets the lowest priority.
-            let priority = facts.dirs.iter().position(|d| *d == f.dir).unwrap_or(0);
+            // Only files of a listed directory, as the CDI library reads them (the snapshot
+            // check refuses any other; facts built in code must not smuggle one in either).
+            let Some(priority) = facts.dirs.iter().position(|d| *d == f.dir) else {
+                continue;
+            };
             match parse_spec(&f.path, &f.text) {
                 Ok(spec) => reg.specs.push(LoadedSpec {
                     file: f.path.clone(),
