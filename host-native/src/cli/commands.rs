@@ -58,9 +58,12 @@ fn core_err(e: ocigen_core::Error, service_file: &str, snapshot: Option<&str>) -
             CliError::host(format!("{e}{hint}"))
         }
         ErrorCode::Internal => CliError::host(e.to_string()),
-        ErrorCode::Parse | ErrorCode::Invalid | ErrorCode::Unsatisfiable | ErrorCode::Cdi => {
-            CliError::input(e.to_string())
-        }
+        // A policy refusal is about the input (what it asks for), so it is the user's to fix.
+        ErrorCode::Parse
+        | ErrorCode::Invalid
+        | ErrorCode::Unsatisfiable
+        | ErrorCode::Cdi
+        | ErrorCode::Policy => CliError::input(e.to_string()),
     }
 }
 
@@ -156,6 +159,8 @@ fn options_for(service: &Service, i: &RenderInputs) -> RenderOptions {
         o.cdi_mode = CdiMode::Strict;
     }
     o.preset = i.preset.into();
+    o.policy = i.policy.into();
+    o.deny_warnings = i.deny_warnings;
     o
 }
 

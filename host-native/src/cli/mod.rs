@@ -157,6 +157,34 @@ pub struct RenderInputs {
     /// rlimits, pids limit (README, "Presets").
     #[arg(long, value_enum, default_value_t = PresetArg::Docker)]
     pub preset: PresetArg,
+    /// Which policy rules (P001...) refuse the render; below the level their findings are
+    /// warnings (README, "Policy").
+    #[arg(long, value_enum, default_value_t = PolicyArg::Permissive)]
+    pub policy: PolicyArg,
+    /// Every warning (W and P codes) refuses the render.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+/// `--policy`: the core's [`ocigen_core::PolicyLevel`] as a command-line value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyArg {
+    /// Findings are warnings.
+    Permissive,
+    /// The baseline rules refuse the render (privileged, host namespaces, host / and /etc...).
+    Baseline,
+    /// Every rule refuses the render (root user, capabilities kept, host paths...).
+    Restricted,
+}
+
+impl From<PolicyArg> for ocigen_core::PolicyLevel {
+    fn from(p: PolicyArg) -> Self {
+        match p {
+            PolicyArg::Permissive => ocigen_core::PolicyLevel::Permissive,
+            PolicyArg::Baseline => ocigen_core::PolicyLevel::Baseline,
+            PolicyArg::Restricted => ocigen_core::PolicyLevel::Restricted,
+        }
+    }
 }
 
 /// `--preset`: the core's [`ocigen_core::Preset`] as a command-line value.
