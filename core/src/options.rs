@@ -76,7 +76,9 @@ pub enum CdiMode {
 /// How strictly a render treats what is legal but dangerous (a host `/` bind, privileged,
 /// a host namespace...: the table in [`crate::policy`]), in the spirit of Kubernetes' Pod
 /// Security levels.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PolicyLevel {
     /// Every finding of the baseline rules is a warning; the render succeeds.

@@ -72,7 +72,8 @@ fn run_passes(cx: &Context<'_>) -> Result<Rendered> {
         pass(cx, &mut draft)?;
     }
     let (state, mut diagnostics, trace) = draft.into_parts();
-    // Last: the policy review reads the finished draft and sets nothing.
+    // Last: the checks and the policy review of the finished draft, which set nothing.
+    crate::checks::finished(cx, &state)?;
     crate::policy::review(cx, &state, &trace, &mut diagnostics)?;
     let spec = assemble(&state)?;
     Ok(Rendered {

@@ -25,8 +25,9 @@
 pub mod options;
 pub mod text;
 
-use crate::error::{InputKind, Result};
-use crate::inputs::Inputs;
+use crate::draft::State;
+use crate::error::{Error, InputKind, Result};
+use crate::inputs::{Context, Inputs};
 
 /// Check every input of a render. Linear in the size of the inputs.
 pub fn inputs(inputs: &Inputs<'_>) -> Result<()> {
@@ -41,4 +42,23 @@ pub fn inputs(inputs: &Inputs<'_>) -> Result<()> {
         .check()
         // Checked again here for snapshots built in code; a file was checked when read.
         .map_err(|e| e.in_input(InputKind::Snapshot, "snapshot", None))
+}
+
+/// What no single input shows: the program (the first word of the command line) is not
+/// empty wherever it came from (`args: [""]` after an image without an entrypoint would be
+/// `execve("")`).
+pub fn finished(cx: &Context<'_>, state: &State) -> Result<()> {
+    if state.process.args.first().is_some_and(String::is_empty) {
+        let field = if cx.options.args.is_some() {
+            "options.args".to_string()
+        } else {
+            cx.service.field("command")
+        };
+        return Err(Error::invalid(
+            field,
+            "a program to run as the first word of the command line",
+            "an empty string",
+        ));
+    }
+    Ok(())
 }

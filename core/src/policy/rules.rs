@@ -6,7 +6,7 @@ use crate::options::PolicyLevel;
 
 /// One rule: `id` is what errors carry (`P008`), `name` what diagnostics carry
 /// (`P008_PRIVILEGED`, the same shape as `W003_GPU_NODE_MISSING`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Rule {
     pub id: &'static str,
     pub name: &'static str,
