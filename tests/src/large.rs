@@ -12,9 +12,11 @@ pub fn large_request(env: usize, storage: usize, devices: usize) -> RenderReques
     let mut yaml = String::from(
         "version: v1\ndeployment: large\nservices:\n  big:\n    image: {name: x}\n    command: {entrypoint: [/bin/app]}\n",
     );
-    yaml.push_str("    env:\n");
-    for i in 0..env {
-        yaml.push_str(&format!("      VAR_{i:06}: \"value {i}\"\n"));
+    if env > 0 {
+        yaml.push_str("    env:\n");
+        for i in 0..env {
+            yaml.push_str(&format!("      VAR_{i:06}: \"value {i}\"\n"));
+        }
     }
     if storage > 0 {
         yaml.push_str("    storage:\n");
