@@ -123,7 +123,8 @@ pub fn findings(cx: &Context<'_>, state: &State, trace: &Trace) -> Vec<Finding> 
     if !privileged && state.seccomp.is_none() {
         unconfined.push("seccomp");
     }
-    if !privileged && state.masked_paths.is_none() {
+    // systempaths=unconfined writes the lists explicitly empty.
+    if !privileged && state.masked_paths.as_ref().is_none_or(Vec::is_empty) {
         unconfined.push("systempaths (no masked paths)");
     }
     if state.apparmor_profile.as_deref() == Some("unconfined") {
