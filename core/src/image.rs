@@ -247,3 +247,35 @@ fn colon_lines(text: Option<&str>) -> impl Iterator<Item = Vec<&str>> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(|l| l.split(':').collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_whole_config_without_os_or_rootfs_keeps_its_user() {
+        // Once read as an empty bare config: the user was dropped and the container ran as root.
+        let c = ImageConfig::from_json("i.json", r#"{"config": {"User": "app", "Cmd": ["x"]}}"#)
+            .unwrap();
+        assert_eq!(c.user.as_deref(), Some("app"));
+        assert_eq!(c.cmd, Some(vec!["x".to_string()]));
+        let bare = ImageConfig::from_json("i.json", r#"{"User": "app"}"#).unwrap();
+        assert_eq!(bare.user.as_deref(), Some("app"));
+        let null = ImageConfig::from_json("i.json", r#"{"architecture": "arm64", "config": null}"#)
+            .unwrap();
+        assert_eq!(null, ImageConfig::default());
+    }
+
+    #[test]
+    fn other_shapes_are_errors_naming_the_key() {
+        for (text, field) in [
+            (r#"{"Config": {"User": "app"}}"#, "Config"),
+            (r#"{"config": {"User": "a"}, "Config": {}}"#, "Config"),
+            (r#"{"config": {"user": "a"}}"#, "config.user"),
+            (r#"{"config": "x"}"#, "config"),
+        ] {
+            let e = ImageConfig::from_json("i.json", text).unwrap_err();
+            assert_eq!(e.field(), Some(field), "{text}: {e}");
+        }
+    }
+}

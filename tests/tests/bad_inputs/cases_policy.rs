@@ -65,10 +65,17 @@ pub fn cases() -> Vec<Case> {
         ("LD_PRELOAD", "env: [LD_PRELOAD=/tmp/evil.so]"),
         ("LD_LIBRARY_PATH", "env: [\"LD_LIBRARY_PATH=/tmp/evil\"]"),
         ("LD_AUDIT", "env: [LD_AUDIT=/tmp/a.so]"),
-        ("hook LD_PRELOAD", "hooks: [{hookName: createContainer, path: /usr/bin/h, env: [LD_PRELOAD=/tmp/e.so]}]"),
+        (
+            "hook LD_PRELOAD",
+            "hooks: [{hookName: createContainer, path: /usr/bin/h, env: [LD_PRELOAD=/tmp/e.so]}]",
+        ),
     ] {
         let spec = cdi_device_edits(&format!("deviceNodes: [{{path: /dev/nvidia0}}]\n{edits}"));
-        out.push(case(format!("policy cdi {name}"), Input::CdiLazy(spec), policy("P007", GPU)));
+        out.push(case(
+            format!("policy cdi {name}"),
+            Input::CdiLazy(spec),
+            policy("P007", GPU),
+        ));
     }
     out.push(case(
         "policy cdi mount of host /proc/sys read-write",
@@ -130,7 +137,10 @@ pub fn cases() -> Vec<Case> {
     ));
     out.push(case(
         "policy apparmor unconfined",
-        Input::ServiceOn("security_opt: [apparmor=unconfined]".into(), "intel-v2-systemd"),
+        Input::ServiceOn(
+            "security_opt: [apparmor=unconfined]".into(),
+            "intel-v2-systemd",
+        ),
         policy("P011", "services.web.security_opt"),
     ));
     out.push(case(
@@ -139,7 +149,11 @@ pub fn cases() -> Vec<Case> {
         policy("P003", "options.api_socket"),
     ));
     // Restricted-only rules: silent by default, warnings under baseline, errors under restricted.
-    out.push(case("policy runs as root", svc(""), policy("P012", "services.web.user")));
+    out.push(case(
+        "policy runs as root",
+        svc(""),
+        policy("P012", "services.web.user"),
+    ));
     out.push(case(
         "policy runs as root by user 0",
         svc("user: \"0\""),

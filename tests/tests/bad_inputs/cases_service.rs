@@ -106,9 +106,18 @@ pub fn cases() -> Vec<Case> {
         ));
     }
     // Mount targets and sources.
-    for (i, t) in ["/a/../etc", "rel", "/a/", "//a", "/a/./b", "\"/a\\u0000b\"", "\"/a\\nb\"", ".."]
-        .iter()
-        .enumerate()
+    for (i, t) in [
+        "/a/../etc",
+        "rel",
+        "/a/",
+        "//a",
+        "/a/./b",
+        "\"/a\\u0000b\"",
+        "\"/a\\nb\"",
+        "..",
+    ]
+    .iter()
+    .enumerate()
     {
         out.push(case(
             format!("tmpfs target {i}: {t}"),
@@ -116,10 +125,15 @@ pub fn cases() -> Vec<Case> {
             invalid("services.web.storage[0].target"),
         ));
     }
-    for (i, s) in ["../../etc", "rel", "/a/../b", "/etc/", "\"/a\\tb\""].iter().enumerate() {
+    for (i, s) in ["../../etc", "rel", "/a/../b", "/etc/", "\"/a\\tb\""]
+        .iter()
+        .enumerate()
+    {
         out.push(case(
             format!("bind source {i}: {s}"),
-            svc(&format!("storage: [{{type: bind, source: {s}, target: /data}}]")),
+            svc(&format!(
+                "storage: [{{type: bind, source: {s}, target: /data}}]"
+            )),
             invalid("services.web.storage[0].source"),
         ));
     }
@@ -149,10 +163,15 @@ pub fn cases() -> Vec<Case> {
         invalid("services.web.storage[0].target"),
     ));
     // Working directory.
-    for (i, w) in ["/../..", "rel", "/a/", "/a/../b", "\"/a\\u0000\""].iter().enumerate() {
+    for (i, w) in ["/../..", "rel", "/a/", "/a/../b", "\"/a\\u0000\""]
+        .iter()
+        .enumerate()
+    {
         out.push(case(
             format!("workdir {i}: {w}"),
-            svc(&format!("command: {{entrypoint: [/bin/app], workdir: {w}}}")),
+            svc(&format!(
+                "command: {{entrypoint: [/bin/app], workdir: {w}}}"
+            )),
             invalid("services.web.command.workdir"),
         ));
     }
@@ -174,10 +193,22 @@ pub fn cases() -> Vec<Case> {
     }
     // Arguments.
     for (i, (line, field)) in [
-        ("command: {entrypoint: [\"\"]}", "services.web.command.entrypoint[0]"),
-        ("command: {entrypoint: [\"\", x]}", "services.web.command.entrypoint[0]"),
-        ("command: {entrypoint: [\"/bin/a\\u0000\"]}", "services.web.command.entrypoint[0]"),
-        ("command: {entrypoint: [/bin/a], args: [x, \"a\\u0000\"]}", "services.web.command.args[1]"),
+        (
+            "command: {entrypoint: [\"\"]}",
+            "services.web.command.entrypoint[0]",
+        ),
+        (
+            "command: {entrypoint: [\"\", x]}",
+            "services.web.command.entrypoint[0]",
+        ),
+        (
+            "command: {entrypoint: [\"/bin/a\\u0000\"]}",
+            "services.web.command.entrypoint[0]",
+        ),
+        (
+            "command: {entrypoint: [/bin/a], args: [x, \"a\\u0000\"]}",
+            "services.web.command.args[1]",
+        ),
         ("command: {args: [\"\"]}", "services.web.command"),
         ("command: {entrypoint: []}", "services.web.command"),
     ]
@@ -210,8 +241,16 @@ pub fn cases() -> Vec<Case> {
             invalid(field),
         ));
     }
-    out.push(case("user empty", svc("user: \"\""), invalid("services.web.user")));
-    out.push(case("user with newline", svc("user: \"a\\nb\""), invalid("services.web.user")));
+    out.push(case(
+        "user empty",
+        svc("user: \"\""),
+        invalid("services.web.user"),
+    ));
+    out.push(case(
+        "user with newline",
+        svc("user: \"a\\nb\""),
+        invalid("services.web.user"),
+    ));
     out.push(case(
         "image name with NUL",
         Input::File("version: v1\ndeployment: corpus\nservices:\n  web:\n    image: {name: \"x\\u0000\"}\n    command: {entrypoint: [/bin/app]}\n".into()),
@@ -226,12 +265,19 @@ pub fn cases() -> Vec<Case> {
         ("privileged: y", "services.web.privileged"),
         ("read_only_root_fs: yes", "services.web.read_only_root_fs"),
         ("host_network: on", "services.web.host_network"),
-        ("devices: [{path: /dev/fuse, mknod: yes}]", "services.web.devices[0].mknod"),
+        (
+            "devices: [{path: /dev/fuse, mknod: yes}]",
+            "services.web.devices[0].mknod",
+        ),
     ]
     .iter()
     .enumerate()
     {
-        out.push(case(format!("yaml 1.1 boolean {i}: {line}"), svc(line), err("E_PARSE", field)));
+        out.push(case(
+            format!("yaml 1.1 boolean {i}: {line}"),
+            svc(line),
+            err("E_PARSE", field),
+        ));
     }
     out
 }

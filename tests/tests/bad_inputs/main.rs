@@ -179,9 +179,15 @@ fn envelope(req: &Result<RenderRequest, String>) -> Value {
     serde_json::from_str(&text).expect("envelope JSON")
 }
 
-fn with_level(req: &Result<RenderRequest, String>, level: PolicyLevel) -> Result<RenderRequest, String> {
+fn with_level(
+    req: &Result<RenderRequest, String>,
+    level: PolicyLevel,
+) -> Result<RenderRequest, String> {
     let mut r = req.clone()?;
-    let mut o = r.options.take().unwrap_or_else(|| RenderOptions::new("web", 1));
+    let mut o = r
+        .options
+        .take()
+        .unwrap_or_else(|| RenderOptions::new("web", 1));
     o.policy = level;
     r.options = Some(o);
     Ok(r)
@@ -199,7 +205,11 @@ fn check(c: &Case) -> Option<String> {
                 Some(v["error"]["field"].as_str().unwrap_or("")),
             );
             (got != (Some(code), Some(field))).then(|| {
-                format!("{}: expected {code} at `{field}`, got {}", c.name, summary(&v))
+                format!(
+                    "{}: expected {code} at `{field}`, got {}",
+                    c.name,
+                    summary(&v)
+                )
             })
         }
         Expect::Policy(id, field) => check_policy(c, &req, &v, id, field),
@@ -227,7 +237,9 @@ fn check_policy(
     let refused = |v: &Value| {
         v["error"]["code"] == "E_POLICY"
             && v["error"]["field"].as_str() == Some(field)
-            && v["error"]["message"].as_str().is_some_and(|m| m.contains(id))
+            && v["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(id))
     };
     let permissive_ok = if rule.level == PolicyLevel::Baseline {
         has(v)
@@ -235,7 +247,12 @@ fn check_policy(
         v["ok"] == true
     };
     if !permissive_ok {
-        return Some(format!("{}: permissive: expected {} at `{field}`: {}", c.name, rule.name, summary(v)));
+        return Some(format!(
+            "{}: permissive: expected {} at `{field}`: {}",
+            c.name,
+            rule.name,
+            summary(v)
+        ));
     }
     let baseline = envelope(&with_level(req, PolicyLevel::Baseline));
     let baseline_ok = if rule.level == PolicyLevel::Baseline {
@@ -300,11 +317,25 @@ fn the_corpus_covers_every_input_kind_with_at_least_200_rows() {
     assert_eq!(before, names.len(), "row names are unique");
     let kinds = |f: fn(&Input) -> bool| cases.iter().filter(|c| f(&c.input)).count();
     for (kind, n) in [
-        ("service", kinds(|i| matches!(i, Input::Service(_) | Input::File(_) | Input::ServiceWith(..) | Input::ServiceOn(..)))),
+        (
+            "service",
+            kinds(|i| {
+                matches!(
+                    i,
+                    Input::Service(_)
+                        | Input::File(_)
+                        | Input::ServiceWith(..)
+                        | Input::ServiceOn(..)
+                )
+            }),
+        ),
         ("options", kinds(|i| matches!(i, Input::Options(_)))),
         ("snapshot", kinds(|i| matches!(i, Input::Snapshot(_)))),
         ("image", kinds(|i| matches!(i, Input::Image(_)))),
-        ("cdi", kinds(|i| matches!(i, Input::Cdi(_) | Input::CdiLazy(_)))),
+        (
+            "cdi",
+            kinds(|i| matches!(i, Input::Cdi(_) | Input::CdiLazy(_))),
+        ),
         ("request", kinds(|i| matches!(i, Input::Request(_)))),
     ] {
         assert!(n >= 5, "only {n} rows for {kind}");
