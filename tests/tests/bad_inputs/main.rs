@@ -310,6 +310,11 @@ fn every_bad_input_is_refused_naming_its_field() {
 fn the_corpus_covers_every_input_kind_with_at_least_200_rows() {
     let cases = all_cases();
     assert!(cases.len() >= 200, "only {} rows", cases.len());
+    let policy = cases
+        .iter()
+        .filter(|c| matches!(c.expect, Expect::Policy(..)))
+        .count();
+    eprintln!("{} rows, {policy} of them policy cases", cases.len());
     let mut names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
     names.sort_unstable();
     let before = names.len();
@@ -338,6 +343,7 @@ fn the_corpus_covers_every_input_kind_with_at_least_200_rows() {
         ),
         ("request", kinds(|i| matches!(i, Input::Request(_)))),
     ] {
+        eprintln!("{kind}: {n} rows");
         assert!(n >= 5, "only {n} rows for {kind}");
     }
 }
