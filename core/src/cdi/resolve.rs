@@ -3,6 +3,8 @@
 //! the same `kind=device` declared by two files of the same directory is an error naming
 //! both files.
 
+use std::collections::BTreeMap;
+
 use super::parse::parse_spec;
 use super::spec::{declared_kind, CdiDevice, CdiSpec};
 use crate::error::{Error, Result};
@@ -159,6 +161,14 @@ impl Registry {
     /// declares, one entry per shadowed file, in registry order.
     pub fn shadowed(&self, kind: &str) -> Vec<Shadowed> {
         let of_kind: Vec<&LoadedSpec> = self.specs.iter().filter(|s| s.spec.kind == kind).collect();
+        // Who declares each device name, in registry order: one pass over every device, so
+        // files with many devices cost n log n, not a scan of every file per device.
+        let mut by_name: BTreeMap<&str, Vec<&LoadedSpec>> = BTreeMap::new();
+        for s in &of_kind {
+            for d in &s.spec.devices {
+                by_name.entry(d.name.as_str()).or_default().push(s);
+            }
+        }
         let mut out = Vec::new();
         for low in &of_kind {
             let mut entry = Shadowed {
@@ -167,12 +177,11 @@ impl Registry {
                 devices: Vec::new(),
             };
             for dev in &low.spec.devices {
-                let winners = of_kind.iter().filter(|high| {
-                    high.priority > low.priority
-                        && high.spec.devices.iter().any(|d| d.name == dev.name)
-                });
+                let declared = by_name
+                    .get(dev.name.as_str())
+                    .map_or(&[][..], Vec::as_slice);
                 let mut hidden = false;
-                for high in winners {
+                for high in declared.iter().filter(|h| h.priority > low.priority) {
                     hidden = true;
                     if !entry.by.contains(&high.file) {
                         entry.by.push(high.file.clone());

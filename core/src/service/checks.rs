@@ -15,6 +15,11 @@ use crate::checks::text::{
 };
 use crate::error::{Error, Result};
 
+/// The most GPUs one container may ask for. Far above any host (8 or 16 per node), and low
+/// enough that the work proportional to it (one device lookup per index, the probe's list of
+/// nodes to stat) stays small: `count: 4000000000` would otherwise loop for minutes.
+pub const MAX_GPU_COUNT: u32 = 1024;
+
 /// Docker's smallest memory limit (`linuxMinMemory`, 6 MiB): below it the runtime and the
 /// kernel's own accounting leave a container unable to start, so a smaller limit is a typo
 /// (`1` meant as `1Gi`), refused here rather than by the engine.
@@ -186,6 +191,13 @@ fn check_resources(spec: &ServiceSpec, at: &dyn Fn(&str) -> String) -> Result<()
         }
     }
     if let Some(gpu) = &res.gpu {
+        if gpu.count > MAX_GPU_COUNT {
+            return Err(Error::invalid(
+                at("resources.gpu.count"),
+                format!("at most {MAX_GPU_COUNT} GPUs"),
+                gpu.count.to_string(),
+            ));
+        }
         for (key, path) in [
             ("mps_pipe_dir", &gpu.mps_pipe_dir),
             ("mps_log_dir", &gpu.mps_log_dir),
