@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{case, cdi_device_edits, err, invalid, Case, Input};
+use super::{case, cdi_device_edits, err, invalid, Case, Input, Row};
 
 fn node(major: i64, minor: i64) -> Value {
     json!({"state": "node", "type": "c", "major": major, "minor": minor, "mode": 438, "uid": 0, "gid": 0})
@@ -10,7 +10,7 @@ fn node(major: i64, minor: i64) -> Value {
 
 pub fn cases() -> Vec<Case> {
     let mut out = Vec::new();
-    let snaps: Vec<(&str, fn(&mut Value), &'static str)> = vec![
+    let snaps: Vec<Row<Value>> = vec![
         (
             "major -1 (runc's wildcard)",
             |s| s["devices"]["/dev/fuse"] = node(-1, 229),

@@ -1,10 +1,10 @@
 //! Rows for the render options, the image config and whole requests.
 
-use super::{case, err, invalid, Case, Input};
+use super::{case, err, invalid, Case, Input, Row};
 
 pub fn cases() -> Vec<Case> {
     let mut out = Vec::new();
-    let opts: Vec<(&str, fn(&mut ocigen_core::RenderOptions), &'static str)> = vec![
+    let opts: Vec<Row<ocigen_core::RenderOptions>> = vec![
         (
             "hostname ..",
             |o| o.hostname = Some("..".into()),

@@ -61,6 +61,10 @@ pub fn case(name: impl Into<String>, input: Input, expect: Expect) -> Case {
     }
 }
 
+/// A row that changes a `T` (the options, the snapshot JSON): its name, the change and the
+/// field the error names.
+pub type Row<T> = (&'static str, fn(&mut T), &'static str);
+
 /// Shorthands for the rows.
 pub fn svc(lines: &str) -> Input {
     Input::Service(lines.to_string())

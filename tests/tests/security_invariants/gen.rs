@@ -294,7 +294,7 @@ pub fn assemble(mut p: Parts, hostile: Option<usize>) -> Scenario {
         p.own_path,
         p.root_writable,
         &p.numbers,
-        p.cdi_present.then(|| (p.cdi_dir, cdi_text)),
+        p.cdi_present.then_some((p.cdi_dir, cdi_text)),
     );
     let mut options =
         RenderOptions::new(if p.name == "gpu-1" { "gpu-1" } else { "web" }, p.replica);

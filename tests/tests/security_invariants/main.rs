@@ -345,7 +345,7 @@ fn most_scenarios_render_and_every_hostile_change_is_refused() {
         ok * 2 >= total,
         "only {ok} of {total} clean scenarios render"
     );
-    for h in 0..HOSTILE.len() {
+    for (h, change) in HOSTILE.iter().enumerate() {
         let mut refused = 0;
         for _ in 0..8 {
             let mut p = parts().new_tree(&mut runner).expect("tree").current();
@@ -360,6 +360,6 @@ fn most_scenarios_render_and_every_hostile_change_is_refused() {
                 refused += 1;
             }
         }
-        assert_eq!(refused, 8, "hostile change `{}` rendered", HOSTILE[h]);
+        assert_eq!(refused, 8, "hostile change `{change}` rendered");
     }
 }
