@@ -81,6 +81,33 @@ if ! [ "$stamp" -nt web-demo/package-lock.json ] || ! [ "$stamp" -nt web-demo/pa
   fi
 fi
 
+# --- the rootless suite's unprivileged user (host-native/tests/rootless.rs) ----------------
+# The suite runs as root and drops to this user; Debian's useradd gives a new user 65536-id
+# ranges in /etc/subuid and /etc/subgid, which the rootless id maps need.
+rl_user=${OCIGEN_ROOTLESS_USER:-ocigen-rootless}
+if ! id -u "$rl_user" >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "setup: useradd -m $rl_user (the rootless suite's user)"
+    useradd -m "$rl_user" || fail "useradd -m $rl_user failed"
+  else
+    fail "user $rl_user is missing: the rootless suite needs root to create it (useradd -m $rl_user)"
+  fi
+fi
+if id -u "$rl_user" >/dev/null 2>&1; then
+  for f in /etc/subuid /etc/subgid; do
+    if ! grep -q "^$rl_user:" "$f" 2>/dev/null; then
+      if [ "$(id -u)" -eq 0 ] && have usermod; then
+        # No range from useradd (an older shadow-utils or SUB_UID_COUNT=0): add one past the rest.
+        start=$(awk -F: 'BEGIN{m=100000} {e=$2+$3; if (e>m) m=e} END{print m}' "$f" 2>/dev/null)
+        flag=--add-subuids; [ "$f" = /etc/subgid ] && flag=--add-subgids
+        usermod "$flag" "$start-$((start + 65535))" "$rl_user" || fail "usermod $flag for $rl_user failed"
+      else
+        fail "$rl_user has no range in $f"
+      fi
+    fi
+  done
+fi
+
 # --- what the suites will look for, checked again after the installs ------------------------
 missing=()
 have runc || missing+=(runc)
@@ -100,4 +127,4 @@ if [ ${#failed[@]} -gt 0 ]; then
   echo "!!!!!!!! setup: ${#failed[@]} step(s) failed; the suites that need them will be SKIPPED !!!!!!!!" >&2
   exit 0
 fi
-echo "setup: ok (runc, busybox, uidmap, chromium, node, wasm32 target, wasm-bindgen $want, npm packages)"
+echo "setup: ok (runc, busybox, uidmap, rootless user $rl_user, chromium, node, wasm32 target, wasm-bindgen $want, npm packages)"

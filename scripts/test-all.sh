@@ -25,7 +25,10 @@ cargo build -q -p ocigen-core --target wasm32-unknown-unknown
 step "clippy (all targets, warnings are errors)"
 cargo clippy -q --workspace --all-targets -- -D warnings
 
-step "tests (unit, conformance, goldens, CLI, runc, wasm parity)"
+step "docs: ocigen-host, the crate agents link (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc -q -p ocigen-host --no-deps
+
+step "tests (unit, conformance, goldens, CLI, runc, the example agent under runc, wasm parity)"
 cargo test -q --workspace
 
 step "web demo: build (wasm-bindgen) and browser test (Chromium)"

@@ -2,10 +2,10 @@
 //! value was set (with its source) by a pass.
 
 use oci_spec::runtime::{
-    Capability, Hooks, LinuxBuilder, LinuxCapabilitiesBuilder, LinuxCpuBuilder, LinuxDevice,
-    LinuxDeviceBuilder, LinuxDeviceType, LinuxMemoryBuilder, LinuxNamespaceBuilder,
-    LinuxPidsBuilder, LinuxResourcesBuilder, PosixRlimitBuilder, ProcessBuilder, RootBuilder, Spec,
-    SpecBuilder, UserBuilder,
+    Capability, Hooks, LinuxBlockIoBuilder, LinuxBuilder, LinuxCapabilitiesBuilder,
+    LinuxCpuBuilder, LinuxDevice, LinuxDeviceBuilder, LinuxDeviceType, LinuxMemoryBuilder,
+    LinuxNamespaceBuilder, LinuxPidsBuilder, LinuxResources, LinuxResourcesBuilder,
+    PosixRlimitBuilder, ProcessBuilder, RootBuilder, Spec, SpecBuilder, UserBuilder,
 };
 
 use crate::draft::State;
@@ -77,6 +77,9 @@ pub fn assemble(d: &State) -> Result<Spec> {
     if let Some(label) = &d.selinux_label {
         process = process.selinux_label(label.clone());
     }
+    if let Some(adj) = p.oom_score_adj {
+        process = process.oom_score_adj(adj);
+    }
     let mut process = process.build()?;
     if no_rlimits {
         process.set_rlimits(None);
@@ -85,7 +88,13 @@ pub fn assemble(d: &State) -> Result<Spec> {
     let namespaces = d
         .namespaces
         .iter()
-        .map(|t| LinuxNamespaceBuilder::default().typ(*t).build())
+        .map(|t| {
+            let mut ns = LinuxNamespaceBuilder::default().typ(*t);
+            if let Some((_, path)) = d.namespace_paths.iter().find(|(typ, _)| typ == t) {
+                ns = ns.path(path.clone());
+            }
+            ns.build()
+        })
         .collect::<std::result::Result<Vec<_>, _>>()?;
     let devices = d
         .devices
@@ -103,29 +112,18 @@ pub fn assemble(d: &State) -> Result<Spec> {
         })
         .collect::<Result<Vec<_>>>()?;
 
-    let r = &d.resources;
-    let mut resources = LinuxResourcesBuilder::default().devices(d.device_rules.clone());
-    if r.cpu_quota.is_some() || r.cpu_period.is_some() {
-        let mut cpu = LinuxCpuBuilder::default();
-        if let Some(q) = r.cpu_quota {
-            cpu = cpu.quota(q);
-        }
-        if let Some(pd) = r.cpu_period {
-            cpu = cpu.period(pd);
-        }
-        resources = resources.cpu(cpu.build()?);
-    }
-    if let Some(limit) = r.memory_limit {
-        resources = resources.memory(LinuxMemoryBuilder::default().limit(limit).build()?);
-    }
-    if let Some(limit) = r.pids_limit {
-        resources = resources.pids(LinuxPidsBuilder::default().limit(limit).build()?);
-    }
+    let resources = assemble_resources(d)?;
 
     let mut linux = LinuxBuilder::default()
         .namespaces(namespaces)
-        .resources(resources.build()?)
+        .resources(resources)
         .devices(devices);
+    if !d.sysctl.is_empty() {
+        // oci-spec wants a HashMap; canonical JSON sorts its keys again on output.
+        let sysctl: std::collections::HashMap<String, String> =
+            d.sysctl.clone().into_iter().collect();
+        linux = linux.sysctl(sysctl);
+    }
     if !d.uid_mappings.is_empty() {
         linux = linux
             .uid_mappings(d.uid_mappings.clone())
@@ -167,8 +165,74 @@ pub fn assemble(d: &State) -> Result<Spec> {
     }
     let mut spec = spec.build()?;
     // The builder starts from oci-spec's Default, which carries an empty annotations map.
-    spec.set_annotations(None);
+    spec.set_annotations(if d.annotations.is_empty() {
+        None
+    } else {
+        Some(
+            d.annotations
+                .clone()
+                .into_iter()
+                .collect::<std::collections::HashMap<_, _>>(),
+        )
+    });
     Ok(spec)
+}
+
+/// `linux.resources`: only the settings a pass made, so an unset limit stays absent.
+fn assemble_resources(d: &State) -> Result<LinuxResources> {
+    let r = &d.resources;
+    let mut resources = LinuxResourcesBuilder::default().devices(d.device_rules.clone());
+    let cpu_set = r.cpu_quota.is_some()
+        || r.cpu_period.is_some()
+        || r.cpu_shares.is_some()
+        || r.cpus.is_some();
+    if cpu_set {
+        let mut cpu = LinuxCpuBuilder::default();
+        if let Some(q) = r.cpu_quota {
+            cpu = cpu.quota(q);
+        }
+        if let Some(pd) = r.cpu_period {
+            cpu = cpu.period(pd);
+        }
+        if let Some(shares) = r.cpu_shares {
+            cpu = cpu.shares(shares);
+        }
+        if let Some(cpus) = &r.cpus {
+            cpu = cpu.cpus(cpus.clone());
+        }
+        resources = resources.cpu(cpu.build()?);
+    }
+    let memory_set = r.memory_limit.is_some()
+        || r.memory_swap.is_some()
+        || r.memory_reservation.is_some()
+        || r.memory_swappiness.is_some()
+        || r.disable_oom_killer.is_some();
+    if memory_set {
+        let mut memory = LinuxMemoryBuilder::default();
+        if let Some(limit) = r.memory_limit {
+            memory = memory.limit(limit);
+        }
+        if let Some(swap) = r.memory_swap {
+            memory = memory.swap(swap);
+        }
+        if let Some(reservation) = r.memory_reservation {
+            memory = memory.reservation(reservation);
+        }
+        if let Some(swappiness) = r.memory_swappiness {
+            memory = memory.swappiness(swappiness);
+        }
+        if let Some(disable) = r.disable_oom_killer {
+            memory = memory.disable_oom_killer(disable);
+        }
+        resources = resources.memory(memory.build()?);
+    }
+    if let Some(limit) = r.pids_limit {
+        resources = resources.pids(LinuxPidsBuilder::default().limit(limit).build()?);
+    }
+    if let Some(weight) = r.blkio_weight {
+        resources = resources.block_io(LinuxBlockIoBuilder::default().weight(weight).build()?);
+    }
+    Ok(resources.build()?)
 }
 
 fn assemble_hooks(d: &State) -> Result<Hooks> {

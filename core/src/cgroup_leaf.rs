@@ -34,6 +34,27 @@ pub fn nested_parent(layout: CgroupLayout, own_path: &str) -> Option<String> {
     })
 }
 
+/// cgroup v2 only: the scope the agent itself sits in when it has not moved into
+/// `<scope>/init` yet (its containers' parent is then `<scope>/containers`, a child of a cgroup
+/// with processes, so v2's no-internal-processes rule keeps runc from enabling controllers
+/// there); `None` on v1/hybrid, at the root, or once the agent is in `<scope>/init`.
+pub fn unmoved_scope(layout: CgroupLayout, own_path: &str) -> Option<String> {
+    let own = own_path.trim().trim_end_matches('/');
+    if layout != CgroupLayout::V2 || own.is_empty() || own.ends_with("/init") {
+        return None;
+    }
+    Some(own.to_string())
+}
+
+/// The shell command that moves every process of v2 scope `scope` into `<scope>/init` and
+/// creates `<scope>/containers`: what `ocigen bundle --cgroup-leaf` does.
+pub fn leaf_command(scope: &str) -> String {
+    let dir = format!("/sys/fs/cgroup{}", scope.trim_end_matches('/'));
+    format!(
+        "mkdir -p {dir}/init {dir}/containers && for p in $(cat {dir}/cgroup.procs); do echo $p > {dir}/init/cgroup.procs; done"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,6 +68,24 @@ mod tests {
             );
         }
         assert_eq!(container_parent_for("/a/"), "/a/containers");
+    }
+
+    #[test]
+    fn an_unmoved_v2_agent_is_told_the_command() {
+        assert_eq!(
+            unmoved_scope(CgroupLayout::V2, "/system.slice/z.service").as_deref(),
+            Some("/system.slice/z.service")
+        );
+        assert_eq!(
+            unmoved_scope(CgroupLayout::V2, "/system.slice/z.service/init"),
+            None
+        );
+        assert_eq!(unmoved_scope(CgroupLayout::V2, "/"), None);
+        assert_eq!(unmoved_scope(CgroupLayout::Hybrid, "/x"), None);
+        assert_eq!(
+            leaf_command("/a/b"),
+            "mkdir -p /sys/fs/cgroup/a/b/init /sys/fs/cgroup/a/b/containers && for p in $(cat /sys/fs/cgroup/a/b/cgroup.procs); do echo $p > /sys/fs/cgroup/a/b/init/cgroup.procs; done"
+        );
     }
 
     #[test]

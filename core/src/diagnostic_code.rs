@@ -23,10 +23,14 @@ pub enum DiagnosticCode {
     DefaultCapsUnavailable,
     EnvOverridden,
     CgroupOutsideDelegation,
+    LimitNotApplied,
+    CgroupAgentNotInLeaf,
+    DeviceNotOpenable,
     PrivilegedCaps,
     CdiSpecShadowed,
     DnsIgnoredHostNetwork,
     FieldNotApplied,
+    HostsWithoutHostEntries,
     /// A policy finding (`P001`...): the rule says what.
     Policy(Rule),
 }
@@ -34,7 +38,7 @@ pub enum DiagnosticCode {
 use DiagnosticCode::*;
 
 impl DiagnosticCode {
-    pub const ALL: [DiagnosticCode; 31] = [
+    pub const ALL: [DiagnosticCode; 35] = [
         NetworkTier,
         S3Volume,
         GpuNodeMissing,
@@ -47,10 +51,14 @@ impl DiagnosticCode {
         DefaultCapsUnavailable,
         EnvOverridden,
         CgroupOutsideDelegation,
+        LimitNotApplied,
+        CgroupAgentNotInLeaf,
+        DeviceNotOpenable,
         PrivilegedCaps,
         CdiSpecShadowed,
         DnsIgnoredHostNetwork,
         FieldNotApplied,
+        HostsWithoutHostEntries,
         Policy(rules::RULES[0]),
         Policy(rules::RULES[1]),
         Policy(rules::RULES[2]),
@@ -88,10 +96,14 @@ impl DiagnosticCode {
             DefaultCapsUnavailable => "W010",
             EnvOverridden => "W011",
             CgroupOutsideDelegation => "W012",
+            LimitNotApplied => "W013",
+            CgroupAgentNotInLeaf => "W014",
+            DeviceNotOpenable => "W015",
             PrivilegedCaps => "I001",
             CdiSpecShadowed => "I002",
             DnsIgnoredHostNetwork => "I003",
             FieldNotApplied => "I004",
+            HostsWithoutHostEntries => "I005",
             Policy(rule) => rule.id,
         }
     }
@@ -111,10 +123,14 @@ impl DiagnosticCode {
             DefaultCapsUnavailable => codes::DEFAULT_CAPS_UNAVAILABLE,
             EnvOverridden => codes::ENV_OVERRIDDEN,
             CgroupOutsideDelegation => codes::CGROUP_OUTSIDE_DELEGATION,
+            LimitNotApplied => codes::LIMIT_NOT_APPLIED,
+            CgroupAgentNotInLeaf => codes::CGROUP_AGENT_NOT_IN_LEAF,
+            DeviceNotOpenable => codes::DEVICE_NOT_OPENABLE,
             PrivilegedCaps => codes::PRIVILEGED_CAPS,
             CdiSpecShadowed => codes::CDI_SPEC_SHADOWED,
             DnsIgnoredHostNetwork => codes::DNS_IGNORED_HOST_NETWORK,
             FieldNotApplied => codes::FIELD_NOT_APPLIED,
+            HostsWithoutHostEntries => codes::HOSTS_WITHOUT_HOST_ENTRIES,
             Policy(rule) => rule.name,
         }
     }

@@ -90,6 +90,7 @@ pub struct ProcessDraft {
     pub capabilities: BTreeSet<String>,
     pub no_new_privileges: bool,
     pub rlimits: Vec<(PosixRlimitType, u64, u64)>,
+    pub oom_score_adj: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -98,6 +99,14 @@ pub struct ResourcesDraft {
     pub cpu_period: Option<u64>,
     pub memory_limit: Option<i64>,
     pub pids_limit: Option<i64>,
+    pub cpu_shares: Option<u64>,
+    /// `cpu.cpus`, in the kernel's list form (`0-3,8`).
+    pub cpus: Option<String>,
+    pub memory_swap: Option<i64>,
+    pub memory_reservation: Option<i64>,
+    pub memory_swappiness: Option<u64>,
+    pub disable_oom_killer: Option<bool>,
+    pub blkio_weight: Option<u16>,
 }
 
 /// The spec under construction, readable by every pass.
@@ -111,6 +120,12 @@ pub struct State {
     pub process: ProcessDraft,
     pub mounts: Vec<Mount>,
     pub namespaces: Vec<LinuxNamespaceType>,
+    /// Namespaces joined rather than created: the path of each, by type.
+    pub namespace_paths: Vec<(LinuxNamespaceType, String)>,
+    /// `linux.sysctl`, sorted by key.
+    pub sysctl: BTreeMap<String, String>,
+    /// `annotations`, sorted by key.
+    pub annotations: BTreeMap<String, String>,
     pub uid_mappings: Vec<LinuxIdMapping>,
     pub gid_mappings: Vec<LinuxIdMapping>,
     pub resources: ResourcesDraft,
@@ -338,6 +353,33 @@ impl Draft {
         self.cite(Field::Namespace(typ), s);
     }
 
+    /// Join an existing namespace (another container's, by path) instead of creating one.
+    pub fn join_namespace(&mut self, typ: LinuxNamespaceType, path: String, s: impl Into<Sources>) {
+        if !self.state.namespaces.contains(&typ) {
+            self.state.namespaces.push(typ);
+        }
+        self.state.namespace_paths.retain(|(t, _)| *t != typ);
+        self.state.namespace_paths.push((typ, path));
+        self.cite(Field::Namespace(typ), s);
+    }
+
+    pub fn set_sysctl(&mut self, key: &str, value: &str, s: impl Into<Sources>) {
+        self.state.sysctl.insert(key.to_string(), value.to_string());
+        self.cite(Field::Sysctl(key.to_string()), s);
+    }
+
+    pub fn set_annotation(&mut self, key: &str, value: &str, s: impl Into<Sources>) {
+        self.state
+            .annotations
+            .insert(key.to_string(), value.to_string());
+        self.cite(Field::Annotation(key.to_string()), s);
+    }
+
+    pub fn set_oom_score_adj(&mut self, adj: i32, s: impl Into<Sources>) {
+        self.state.process.oom_score_adj = Some(adj);
+        self.cite(Field::ProcessOomScoreAdj, s);
+    }
+
     pub fn set_id_mappings(
         &mut self,
         uids: Vec<LinuxIdMapping>,
@@ -366,6 +408,41 @@ impl Draft {
     pub fn set_pids_limit(&mut self, limit: i64, s: impl Into<Sources>) {
         self.state.resources.pids_limit = Some(limit);
         self.cite(Field::PidsLimit, s);
+    }
+
+    pub fn set_cpu_shares(&mut self, shares: u64, s: impl Into<Sources>) {
+        self.state.resources.cpu_shares = Some(shares);
+        self.cite(Field::CpuShares, s);
+    }
+
+    pub fn set_cpus(&mut self, cpus: String, s: impl Into<Sources>) {
+        self.state.resources.cpus = Some(cpus);
+        self.cite(Field::CpuCpus, s);
+    }
+
+    pub fn set_memory_swap(&mut self, bytes: i64, s: impl Into<Sources>) {
+        self.state.resources.memory_swap = Some(bytes);
+        self.cite(Field::MemorySwap, s);
+    }
+
+    pub fn set_memory_reservation(&mut self, bytes: i64, s: impl Into<Sources>) {
+        self.state.resources.memory_reservation = Some(bytes);
+        self.cite(Field::MemoryReservation, s);
+    }
+
+    pub fn set_memory_swappiness(&mut self, swappiness: u64, s: impl Into<Sources>) {
+        self.state.resources.memory_swappiness = Some(swappiness);
+        self.cite(Field::MemorySwappiness, s);
+    }
+
+    pub fn set_disable_oom_killer(&mut self, disable: bool, s: impl Into<Sources>) {
+        self.state.resources.disable_oom_killer = Some(disable);
+        self.cite(Field::MemoryDisableOomKiller, s);
+    }
+
+    pub fn set_blkio_weight(&mut self, weight: u16, s: impl Into<Sources>) {
+        self.state.resources.blkio_weight = Some(weight);
+        self.cite(Field::BlockIoWeight, s);
     }
 
     /// Add a device node; a node already at that container path keeps its numbers and gains

@@ -29,6 +29,7 @@ pub enum Field {
     /// One capability in the bounding, effective and permitted sets.
     ProcessCapability(String),
     ProcessNoNewPrivileges,
+    ProcessOomScoreAdj,
     /// A mount, by destination.
     Mount(String),
     Namespace(LinuxNamespaceType),
@@ -38,6 +39,17 @@ pub enum Field {
     CpuPeriod,
     MemoryLimit,
     PidsLimit,
+    CpuShares,
+    CpuCpus,
+    MemorySwap,
+    MemoryReservation,
+    MemorySwappiness,
+    MemoryDisableOomKiller,
+    BlockIoWeight,
+    /// One `linux.sysctl` entry, by key.
+    Sysctl(String),
+    /// One `annotations` entry, by key.
+    Annotation(String),
     /// A device node, by container path.
     Device(String),
     /// The device cgroup rule list as a whole (rootless: deliberately empty).
@@ -91,6 +103,7 @@ impl fmt::Display for Field {
             Field::ProcessCapabilities => f.write_str("process.capabilities"),
             Field::ProcessCapability(c) => write!(f, "process.capabilities.{c}"),
             Field::ProcessNoNewPrivileges => f.write_str("process.noNewPrivileges"),
+            Field::ProcessOomScoreAdj => f.write_str("process.oomScoreAdj"),
             Field::Mount(dest) => write!(f, "mounts.{dest}"),
             Field::Namespace(t) => write!(f, "linux.namespaces.{}", namespace_name(*t)),
             Field::UidMappings => f.write_str("linux.uidMappings"),
@@ -99,6 +112,15 @@ impl fmt::Display for Field {
             Field::CpuPeriod => f.write_str("linux.resources.cpu.period"),
             Field::MemoryLimit => f.write_str("linux.resources.memory.limit"),
             Field::PidsLimit => f.write_str("linux.resources.pids.limit"),
+            Field::CpuShares => f.write_str("linux.resources.cpu.shares"),
+            Field::CpuCpus => f.write_str("linux.resources.cpu.cpus"),
+            Field::MemorySwap => f.write_str("linux.resources.memory.swap"),
+            Field::MemoryReservation => f.write_str("linux.resources.memory.reservation"),
+            Field::MemorySwappiness => f.write_str("linux.resources.memory.swappiness"),
+            Field::MemoryDisableOomKiller => f.write_str("linux.resources.memory.disableOOMKiller"),
+            Field::BlockIoWeight => f.write_str("linux.resources.blockIO.weight"),
+            Field::Sysctl(key) => write!(f, "linux.sysctl.{key}"),
+            Field::Annotation(key) => write!(f, "annotations.{key}"),
             Field::Device(path) => write!(f, "linux.devices.{path}"),
             Field::DeviceRules => f.write_str("linux.resources.devices"),
             Field::DeviceRule(key) => write!(f, "linux.resources.devices.{key}"),

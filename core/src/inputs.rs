@@ -14,8 +14,8 @@ use crate::options::RenderOptions;
 use crate::service::SecurityOpts;
 use crate::service::Service;
 use crate::snapshot::{
-    CdiFacts, CgroupFacts, DeviceFact, DrmCard, KernelFacts, LsmFacts, NvidiaGpu, PathKind,
-    ProcDevices, ProcessRlimits, Snapshot, SubIdRange, UserFacts,
+    CdiFacts, CgroupFacts, CpusetFacts, DeviceFact, DrmCard, KernelFacts, LsmFacts, NvidiaDriver,
+    NvidiaGpu, PathKind, ProcDevices, ProcessRlimits, Snapshot, SubIdRange, UserFacts,
 };
 
 /// Everything one render reads. All borrowed; nothing here touches the host.
@@ -159,6 +159,18 @@ impl<'a> Host<'a> {
         &self.snap.cgroup
     }
 
+    /// The host's online CPUs and memory nodes (`field`: the input that needs them).
+    pub fn cpuset(&self, field: &str) -> Result<&'a CpusetFacts> {
+        self.read("cpuset");
+        if self.snap.unreadable.contains_key("cpuset") {
+            return Err(self.missing("cpuset", field));
+        }
+        self.snap
+            .cpuset
+            .as_ref()
+            .ok_or_else(|| self.missing("cpuset", field))
+    }
+
     pub fn proc_devices(&self) -> &'a ProcDevices {
         self.read("proc_devices");
         &self.snap.proc_devices
@@ -167,6 +179,16 @@ impl<'a> Host<'a> {
     pub fn nvidia_gpus(&self) -> &'a [NvidiaGpu] {
         self.read("nvidia_gpus");
         &self.snap.nvidia_gpus
+    }
+
+    /// The NVIDIA driver's files and capabilities; a snapshot without them (version 1, or a
+    /// host whose driver the probe could not read) is a missing fact, never "no files".
+    pub fn nvidia_driver(&self, field: &str) -> Result<&'a NvidiaDriver> {
+        self.read("nvidia_driver");
+        self.snap
+            .nvidia_driver
+            .as_ref()
+            .ok_or_else(|| self.missing("nvidia_driver", field))
     }
 
     pub fn drm_cards(&self) -> &'a [DrmCard] {
@@ -187,6 +209,13 @@ impl<'a> Host<'a> {
             .devices
             .get(path)
             .ok_or_else(|| self.missing(&fact, field))
+    }
+
+    /// Rootless: whether the agent's user may open device `path` (`None`: not recorded).
+    /// Probed with the node itself, so it is read as part of fact `devices.<path>`.
+    pub fn device_access(&self, path: &str) -> Option<bool> {
+        self.read(format!("devices.{path}"));
+        self.snap.device_access.get(path).copied()
     }
 
     /// What is at host path `path`.

@@ -155,6 +155,11 @@ pub struct RenderOptions {
     /// Lazy (fallback with warning) or strict CDI handling.
     #[serde(default)]
     pub cdi_mode: CdiMode,
+    /// Render an NVIDIA GPU request with a CDI spec generated from the snapshot (device
+    /// nodes, the driver's libraries and programs) in place of the host's CDI files: a
+    /// host without nvidia-ctk still gets a container that runs `nvidia-smi` and CUDA.
+    #[serde(default)]
+    pub cdi_generated: bool,
     /// `root.path`: the rootfs directory. Default `rootfs` (relative to the bundle); bundle
     /// writers pass the absolute path of the real directory (runc refuses a symlinked rootfs).
     #[serde(default)]
@@ -174,6 +179,20 @@ pub struct RenderOptions {
     /// Every warning (W and P codes) refuses the render.
     #[serde(default, skip_serializing_if = "is_false")]
     pub deny_warnings: bool,
+    /// The GPUs the agent assigned to this container, each a host GPU index (`"2"`) or UUID
+    /// (`"GPU-..."`); as many as `resources.gpu.count`. Default: the first `count` GPUs, so
+    /// two replicas on one host need this to get different GPUs.
+    #[serde(default)]
+    pub gpus: Option<Vec<String>>,
+    /// Namespaces of other containers, for `network_mode`/`pid_mode`/`ipc_mode:
+    /// container:<id>`: container id -> namespace (`network`, `pid`, `ipc`) -> its path
+    /// (`/proc/<pid>/ns/net`). The agent knows them; a render cannot.
+    #[serde(default)]
+    pub container_namespaces: BTreeMap<String, BTreeMap<String, String>>,
+    /// Strict limits: a resource setting this host cannot apply (no such controller, a v1-only
+    /// setting on cgroup v2) is an error instead of warning W013.
+    #[serde(default)]
+    pub strict: bool,
 }
 
 impl RenderOptions {
@@ -198,11 +217,15 @@ impl RenderOptions {
             cgroup_parent: None,
             secrets: BTreeMap::new(),
             cdi_mode: CdiMode::Lazy,
+            cdi_generated: false,
             rootfs: None,
             preset: Preset::Docker,
             seccomp_profiles: BTreeMap::new(),
             policy: PolicyLevel::Permissive,
             deny_warnings: false,
+            gpus: None,
+            container_namespaces: BTreeMap::new(),
+            strict: false,
         }
     }
 }

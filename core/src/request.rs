@@ -174,12 +174,5 @@ impl RenderRequest {
 fn render_request_full(r: &RenderRequest) -> Result<String, Error> {
     let parsed = r.parse()?;
     let rendered = render(&parsed.inputs()).map_err(|e| r.name_inputs(e))?;
-    let mut v: serde_json::Value =
-        serde_json::from_str(&rendered.to_full_json()).map_err(|e| Error::Internal {
-            message: e.to_string(),
-        })?;
-    if let Some(obj) = v.as_object_mut() {
-        obj.insert("ok".into(), serde_json::Value::Bool(true));
-    }
-    Ok(crate::canonical::to_canonical_json(&v))
+    Ok(rendered.envelope(Some(true)))
 }

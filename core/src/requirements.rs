@@ -1,6 +1,6 @@
 //! Which host facts a render of this service needs. The host probes exactly these (plus the
-//! always-gathered [`BASIC_FACTS`]: user, capabilities, subids, cgroup, /proc/devices, GPUs,
-//! CDI files).
+//! always-gathered [`BASIC_FACTS`]: user, capabilities, subids, cgroup, /proc/devices, GPUs, the
+//! NVIDIA driver's files, CDI files).
 //!
 //! Some device nodes cannot be known from the service alone: the `/dev/nvidiaN` of a GPU is
 //! numbered by its driver minor, a DRM card's nodes by the card, and a CDI file names its own
@@ -51,10 +51,12 @@ pub const BASIC_FACTS: &[&str] = &[
     "proc_devices",
     "cgroup",
     "nvidia_gpus",
+    "nvidia_driver",
     "drm_cards",
     "cdi",
     "lsm",
     "process_rlimits",
+    "cpuset",
 ];
 
 impl Requirements {
@@ -71,6 +73,8 @@ impl Requirements {
                     .iter()
                     .map(|g| format!("/dev/nvidia{}", g.device_minor)),
             );
+            // What a generated CDI spec (the `cdi_generated` option) may add: a few stats.
+            paths.extend(crate::cdi::generate::device_paths(basics));
         }
         if self.gpu_vendors.iter().any(|v| v != "nvidia") {
             for card in &basics.drm_cards {

@@ -18,13 +18,16 @@ use crate::read::{Source, Syntax};
 
 mod checks;
 
-/// Version of the snapshot format this core writes. Version 2 added [`Snapshot::lsm`] and
-/// [`Snapshot::process_rlimits`].
+/// Version of the snapshot format this core writes. Version 2 added [`Snapshot::lsm`],
+/// [`Snapshot::process_rlimits`], [`Snapshot::cpuset`] and [`Snapshot::nvidia_driver`].
 pub const SNAPSHOT_VERSION: u32 = 2;
 
 /// The oldest version this core still reads. A version 1 snapshot lacks the facts added
 /// since; a render that needs one of them fails naming it, any other render works.
 pub const OLDEST_SNAPSHOT_VERSION: u32 = 1;
+
+/// Facts added in version 2, for the error that says an old snapshot predates them.
+const SINCE_V2: &[&str] = &["lsm", "process_rlimits", "cpuset", "nvidia_driver"];
 
 /// All host facts, as data.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -50,6 +53,12 @@ pub struct Snapshot {
     /// Device nodes by host path. Paths probed but absent are recorded as absent.
     #[serde(default)]
     pub devices: BTreeMap<String, DeviceFact>,
+    /// Rootless only: for each probed device node, whether the agent's user may open it for
+    /// reading and writing (access(2) as that user, supplementary groups included). Inside
+    /// the user namespace the container's root is that user, so a node it may not open is
+    /// bound in but unusable. Recorded with `devices.<path>`; absent for root agents.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub device_access: BTreeMap<String, bool>,
     /// `/proc/devices`: majors by driver name.
     #[serde(default)]
     pub proc_devices: ProcDevices,
@@ -78,6 +87,14 @@ pub struct Snapshot {
     /// when it cannot raise limits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process_rlimits: Option<ProcessRlimits>,
+    /// The CPUs and memory nodes a container may be pinned to (since version 2): what a
+    /// service's `resources.cpuset` is checked against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpuset: Option<CpusetFacts>,
+    /// The NVIDIA driver's user-space files and capability devices (since version 2), for
+    /// generating a CDI spec without nvidia-ctk. Absent when the host has no NVIDIA driver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nvidia_driver: Option<NvidiaDriver>,
     /// Facts the probe tried and could not read: fact name -> reason.
     /// Fact names are the same as in [`Error::MissingFact`] (`devices./dev/nvidia0`, `subuid`...).
     #[serde(default)]
@@ -91,6 +108,16 @@ pub struct KernelFacts {
     pub release: String,
     /// `uname -m` (x86_64, aarch64...)
     pub arch: String,
+}
+
+/// Online CPUs and memory nodes, in the kernel's list form (`0-7,16`), as
+/// `/sys/devices/system/cpu/online` and `/sys/devices/system/node/online` give them (a kernel
+/// without NUMA has no node list: node `0`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CpusetFacts {
+    pub cpus: String,
+    pub mems: String,
 }
 
 /// The Linux security modules a runtime could use on this host.
@@ -131,6 +158,19 @@ pub struct UserFacts {
     /// The user name for euid, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Rootless only: whether the setuid helpers that write a user namespace's maps beyond
+    /// the user's own id exist. Without them runc can map container 0 alone. Absent for root
+    /// agents and in snapshots recorded before this fact existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_map_tools: Option<IdMapTools>,
+}
+
+/// Whether `newuidmap` and `newgidmap` (Debian package `uidmap`) are installed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdMapTools {
+    pub newuidmap: bool,
+    pub newgidmap: bool,
 }
 
 /// One `name:start:count` line of /etc/subuid or /etc/subgid.
@@ -254,6 +294,73 @@ pub struct CdiFile {
     pub text: String,
 }
 
+/// The NVIDIA driver as user space sees it: what a container needs mounted to run
+/// `nvidia-smi` or CUDA, and the capability devices MIG uses. Read from
+/// `/proc/driver/nvidia`, the loader cache (`/etc/ld.so.cache`) and the driver's folders.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NvidiaDriver {
+    /// Kernel module version from `/proc/driver/nvidia/version` (`580.159.04`). The
+    /// driver's libraries carry it as their file name suffix (`libcuda.so.580.159.04`).
+    pub version: String,
+    /// The driver's libraries for the host's architecture: files named `lib*.so.<version>`
+    /// and the links that resolve to one (`libcuda.so.1`), most preferred first: those the
+    /// loader cache lists, then those found in the driver folders.
+    #[serde(default)]
+    pub libraries: Vec<DriverFile>,
+    /// Driver programs (`nvidia-smi`, `nvidia-cuda-mps-control`...), the first of each name
+    /// in the binary folders' search order.
+    #[serde(default)]
+    pub binaries: Vec<DriverFile>,
+    /// Capability devices from `/proc/driver/nvidia/capabilities`.
+    #[serde(default)]
+    pub capabilities: NvidiaCapabilities,
+}
+
+/// One driver file on the host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DriverFile {
+    /// Host path as found (a link stays a link: `/usr/lib/x86_64-linux-gnu/libcuda.so.1`).
+    pub path: String,
+    /// For a symbolic link, the file it finally resolves to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+/// The minors of `/dev/nvidia-caps/nvidia-cap<minor>` nodes, by what they grant
+/// (`DeviceFileMinor` of each `/proc/driver/nvidia/capabilities/.../access` file).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NvidiaCapabilities {
+    /// `mig/config`: create and destroy MIG instances on every GPU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mig_config: Option<u32>,
+    /// `mig/monitor`: read every GPU's MIG configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mig_monitor: Option<u32>,
+    /// MIG instances (`gpu<minor>/mig/gi<G>/ci<C>`), ordered by GPU minor, GI and CI.
+    #[serde(default)]
+    pub mig: Vec<MigInstance>,
+}
+
+/// One MIG compute instance: a container using it needs the parent GPU's node and both
+/// access capability nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MigInstance {
+    /// Device minor of the parent GPU (the N of `/dev/nvidiaN`).
+    pub gpu_minor: u32,
+    /// GPU instance id.
+    pub gi: u32,
+    /// Compute instance id within the GPU instance.
+    pub ci: u32,
+    /// Capability minor of `gi<G>/access`.
+    pub gi_access: u32,
+    /// Capability minor of `gi<G>/ci<C>/access`.
+    pub ci_access: u32,
+}
+
 /// cgroup layout of the host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -357,7 +464,7 @@ impl Snapshot {
         let why = match self.unreadable.get(fact) {
             Some(reason) => format!("recorded as unreadable: {reason}"),
             // Say why an old snapshot lacks it, so re-probing is the obvious fix.
-            None if self.snapshot_version < 2 && matches!(top, "lsm" | "process_rlimits") => {
+            None if self.snapshot_version < 2 && SINCE_V2.contains(&top) => {
                 format!(
                     "does not contain (snapshot version {} predates it)",
                     self.snapshot_version
@@ -428,5 +535,23 @@ mod tests {
             ..Snapshot::default()
         };
         assert!(!new.missing("lsm", "x").to_string().contains("predates"));
+        let msg = old
+            .missing("cpuset", "services.web.resources.cpuset")
+            .to_string();
+        assert!(msg.contains("snapshot version 1 predates it"), "{msg}");
+    }
+
+    #[test]
+    fn the_cpuset_fact_round_trips() {
+        let snap = Snapshot {
+            snapshot_version: 2,
+            cpuset: Some(CpusetFacts {
+                cpus: "0-3".into(),
+                mems: "0".into(),
+            }),
+            ..Snapshot::default()
+        };
+        let back = Snapshot::from_json("s", &snap.to_json()).unwrap();
+        assert_eq!(back.cpuset.map(|c| c.cpus).as_deref(), Some("0-3"));
     }
 }

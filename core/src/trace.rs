@@ -197,4 +197,13 @@ pub mod codes {
     pub const ENV_OVERRIDDEN: &str = "W011_ENV_OVERRIDDEN";
     /// Rootless, and the cgroup parent is outside the agent's delegated subtree.
     pub const CGROUP_OUTSIDE_DELEGATION: &str = "W012_CGROUP_OUTSIDE_DELEGATION";
+    /// A resource setting this host's cgroups cannot apply is left out (strict: an error).
+    pub const LIMIT_NOT_APPLIED: &str = "W013_LIMIT_NOT_APPLIED";
+    /// cgroup v2: the agent sits in the scope its containers' parent lives in, so controllers
+    /// cannot be enabled for them until it moves into `<scope>/init`.
+    pub const CGROUP_AGENT_NOT_IN_LEAF: &str = "W014_CGROUP_AGENT_NOT_IN_LEAF";
+    /// /etc/hosts is written for a container on the host network: the host's entries are not in it.
+    /// Rootless: a service device the agent's user may not open.
+    pub const DEVICE_NOT_OPENABLE: &str = "W015_DEVICE_NOT_OPENABLE";
+    pub const HOSTS_WITHOUT_HOST_ENTRIES: &str = "I005_HOSTS_WITHOUT_HOST_ENTRIES";
 }

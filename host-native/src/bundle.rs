@@ -6,6 +6,9 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use nix::fcntl::{Flock, FlockArg};
 
 use ocigen_core::{BundleFile, Rendered};
 
@@ -42,8 +45,15 @@ fn refuse(path: &Path, message: &str) -> HostError {
     }
 }
 
+/// Temp-file names made by this process so far: with the pid, a name no other writer uses.
+static TMP_SEQ: AtomicU64 = AtomicU64::new(0);
+
 /// Write `contents` to `path` atomically: a temp file beside it, fsync, rename, fsync the
 /// directory. Readers see the old file or the new one, never a torn one.
+///
+/// Safe to call concurrently for the same `path`, from threads or processes: every call
+/// writes its own temp file (pid and a per-process sequence number in the name), so the last
+/// rename wins and the file always holds exactly one caller's bytes.
 pub fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> HostResult<()> {
     // `out.json` has the parent "", which open() refuses: that is the current directory.
     let dir = match path.parent() {
@@ -54,20 +64,8 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> HostResult<()> {
     let name = path
         .file_name()
         .ok_or_else(|| refuse(path, "has no file name"))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    // A temp file left by a crashed run with our pid would make create_new fail.
-    let _ = fs::remove_file(&tmp);
+    let (tmp, mut f) = create_temp(dir, &name.to_string_lossy(), mode)?;
     let result = (|| {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&tmp)
-            .map_err(|e| HostError::io("create", &tmp, e))?;
         f.write_all(contents)
             .map_err(|e| HostError::io("write", &tmp, e))?;
         // The umask may have cut bits off `mode`; the core's mode is what the file must have.
@@ -83,6 +81,30 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> HostResult<()> {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// A new temp file `.<name>.tmp-<pid>-<seq>` in `dir`. `create_new` never reuses a name: one
+/// left behind by a crashed process that had our pid is skipped, not removed (it could also
+/// belong to a live writer in another pid namespace), and remove_bundle clears it later.
+fn create_temp(dir: &Path, name: &str, mode: u32) -> HostResult<(PathBuf, File)> {
+    let pid = std::process::id();
+    let mut attempts = 0;
+    loop {
+        let seq = TMP_SEQ.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".{name}.tmp-{pid}-{seq}"));
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&tmp)
+        {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempts < 100 => {
+                attempts += 1;
+            }
+            Err(e) => return Err(HostError::io("create", &tmp, e)),
+        }
+    }
 }
 
 /// Where a bundle file goes; refuses absolute paths, `..`, and symlinked directories on the
@@ -107,9 +129,17 @@ fn bundle_file_path(bundle: &Path, rel: &str) -> HostResult<PathBuf> {
                 ))
             }
             Ok(_) => {}
-            Err(_) if i + 1 < comps.len() => {
-                fs::create_dir(&at).map_err(|e| HostError::io("create", &at, e))?
-            }
+            Err(_) if i + 1 < comps.len() => match fs::create_dir(&at) {
+                Ok(()) => {}
+                // A concurrent writer of the same bundle made it first: check what it is.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let m = fs::symlink_metadata(&at).map_err(|e| HostError::io("read", &at, e))?;
+                    if !m.is_dir() {
+                        return Err(refuse(&at, "appeared while writing and is not a directory"));
+                    }
+                }
+                Err(e) => return Err(HostError::io("create", &at, e)),
+            },
             Err(_) => {}
         }
     }
@@ -123,17 +153,31 @@ pub fn write_bundle(bundle: &Path, rendered: &Rendered) -> HostResult<()> {
 
 /// [`write_bundle`] from its parts. Bundle files first, so a config.json that exists is
 /// always complete with what it refers to.
+///
+/// Writers of the same bundle directory take turns: each holds an exclusive `flock` on the
+/// directory while it writes, so the bundle ends up with one writer's config.json *and* that
+/// same writer's files, never a config.json of one render beside the resolv.conf of another.
 pub fn write_bundle_parts(
     bundle: &Path,
     config_json: &str,
     files: &[BundleFile],
 ) -> HostResult<()> {
+    let _lock = lock_bundle(bundle)?;
     for f in files {
         let path = bundle_file_path(bundle, &f.path)?;
         write_atomic(&path, f.contents.as_bytes(), f.mode)?;
     }
     let config = bundle_file_path(bundle, "config.json")?;
     write_atomic(&config, config_json.as_bytes(), 0o644)
+}
+
+/// An exclusive flock on the bundle directory, released when dropped. flock locks belong to
+/// the open file description, so two threads of one process exclude each other as two
+/// processes do. Blocks until the lock is free: call it off async runtime threads.
+fn lock_bundle(bundle: &Path) -> HostResult<Flock<File>> {
+    let dir = File::open(bundle).map_err(|e| HostError::io("open", bundle, e))?;
+    Flock::lock(dir, FlockArg::LockExclusive)
+        .map_err(|(_, errno)| HostError::io("lock", bundle, std::io::Error::from(errno)))
 }
 
 /// Remove a bundle directory and everything in it. Symbolic links are unlinked, never
@@ -150,6 +194,9 @@ pub fn remove_bundle(bundle: &Path) -> HostResult<()> {
     if !m.is_dir() {
         return Err(refuse(bundle, "is not a directory"));
     }
+    // Wait for a writer of this bundle to finish: removing under it would fail its writes
+    // half-way. A writer that gets the lock after us finds the directory gone and fails.
+    let _lock = lock_bundle(bundle)?;
     remove_tree(bundle, m.dev())
 }
 

@@ -29,6 +29,32 @@ pub fn ensure_daemon_leaf_and_container_parent(
     layout: CgroupLayout,
     pid: u32,
 ) -> HostResult<Option<String>> {
+    leaf(host, layout, pid, |_| Ok(vec![pid]))
+}
+
+/// [`ensure_daemon_leaf_and_container_parent`] for every process of `pid`'s scope `S`, not
+/// only `pid`: v2 enables controllers below `S` only once `S` itself has no processes. This is
+/// what `ocigen bundle --cgroup-leaf` calls for itself, so the shell or agent that started it
+/// (and anything else in `S`) moves too. A process that exits meanwhile is skipped.
+pub fn move_scope_into_leaf(
+    host: &HostRoot,
+    layout: CgroupLayout,
+    pid: u32,
+) -> HostResult<Option<String>> {
+    leaf(host, layout, pid, |procs| {
+        let text = fs::read_to_string(procs).map_err(|e| HostError::io("read", procs, e))?;
+        Ok(text.lines().filter_map(|l| l.trim().parse().ok()).collect())
+    })
+}
+
+/// The shared steps: find `pid`'s v2 scope `S`; unless it is already `<S>/init`, move the
+/// processes `members(S/cgroup.procs)` names into `S/init`; create `S/containers`.
+fn leaf(
+    host: &HostRoot,
+    layout: CgroupLayout,
+    pid: u32,
+    members: impl FnOnce(&std::path::Path) -> HostResult<Vec<u32>>,
+) -> HostResult<Option<String>> {
     if layout != CgroupLayout::V2 {
         return Ok(None);
     }
@@ -50,20 +76,33 @@ pub fn ensure_daemon_leaf_and_container_parent(
         let leaf = format!("{}/init", scope.trim_end_matches('/'));
         fs::create_dir_all(cg(&leaf)).map_err(|e| HostError::io("create cgroup", cg(&leaf), e))?;
         let procs = cg(&format!("{leaf}/cgroup.procs"));
-        fs::OpenOptions::new()
-            .write(true)
-            .open(&procs)
-            .and_then(|mut f| f.write_all(format!("{pid}\n").as_bytes()))
-            .map_err(|e| HostError::io("move the process into", &procs, e))?;
-        // The kernel lists a member pid in cgroup.procs; anything else means the move failed.
-        let members = fs::read_to_string(&procs).map_err(|e| HostError::io("read", &procs, e))?;
-        if !members.lines().any(|l| l.trim() == pid.to_string()) {
-            return Err(HostError::Cgroup(format!(
-                "wrote pid {pid} to {} but it is not listed there afterwards",
-                procs.display()
-            )));
+        for member in members(&cg(&format!("{scope}/cgroup.procs")))? {
+            move_pid(&procs, member)?;
         }
     }
     fs::create_dir_all(cg(&parent)).map_err(|e| HostError::io("create cgroup", cg(&parent), e))?;
     Ok(Some(parent))
+}
+
+/// Write `pid` into `procs` (a `cgroup.procs`) and check the kernel lists it there.
+fn move_pid(procs: &std::path::Path, pid: u32) -> HostResult<()> {
+    let written = fs::OpenOptions::new()
+        .append(true)
+        .open(procs)
+        .and_then(|mut f| f.write_all(format!("{pid}\n").as_bytes()));
+    match written {
+        // Gone before it could move: nothing of it is left in the scope.
+        Err(e) if e.raw_os_error() == Some(nix::errno::Errno::ESRCH as i32) => return Ok(()),
+        Err(e) => return Err(HostError::io("move the process into", procs, e)),
+        Ok(()) => {}
+    }
+    // The kernel lists a member pid in cgroup.procs; anything else means the move failed.
+    let members = fs::read_to_string(procs).map_err(|e| HostError::io("read", procs, e))?;
+    if !members.lines().any(|l| l.trim() == pid.to_string()) {
+        return Err(HostError::Cgroup(format!(
+            "wrote pid {pid} to {} but it is not listed there afterwards",
+            procs.display()
+        )));
+    }
+    Ok(())
 }

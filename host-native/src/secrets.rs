@@ -29,7 +29,9 @@ use crate::error::{HostError, HostResult};
 pub struct SecretRef {
     /// `Some(service)` for `@service/...`.
     pub service: Option<String>,
+    /// The secret's name.
     pub name: String,
+    /// The JSON field to read from the secret's text, if one is named.
     pub field: Option<String>,
 }
 
@@ -84,7 +86,32 @@ impl SecretRef {
 }
 
 /// Where secret values come from. `Ok(None)` means "no such secret"; `Err` is any other failure.
+///
+/// An agent with its own store (Vault, a KMS, the ZLayer API) implements this and hands it to
+/// [`crate::agent::Agent::with_secrets`]:
+///
+/// ```
+/// use std::collections::{BTreeMap, BTreeSet};
+/// use ocigen_host::secrets::{resolve_secrets, SecretsProvider};
+///
+/// /// Secrets kept in memory, by scope and name.
+/// struct InMemory(BTreeMap<(String, String), String>);
+///
+/// impl SecretsProvider for InMemory {
+///     async fn get_secret(&self, scope: &str, name: &str) -> Result<Option<String>, String> {
+///         Ok(self.0.get(&(scope.to_string(), name.to_string())).cloned())
+///     }
+/// }
+///
+/// let store = InMemory(BTreeMap::from([(("demo/api".into(), "db".into()), r#"{"password":"s3cret"}"#.into())]));
+/// let refs = BTreeSet::from(["@api/db/password".to_string()]);
+/// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// let resolved = rt.block_on(resolve_secrets(&store, "demo", &refs)).unwrap();
+/// assert_eq!(resolved["@api/db/password"], "s3cret");
+/// ```
 pub trait SecretsProvider: Sync {
+    /// The text of secret `name` in `scope` (`<deployment>` or `<deployment>/<service>`),
+    /// `Ok(None)` when there is no such secret.
     fn get_secret(
         &self,
         scope: &str,
@@ -95,7 +122,9 @@ pub trait SecretsProvider: Sync {
 /// Files under a directory, then `OCIGEN_SECRET_<NAME>` variables (see the module docs).
 #[derive(Debug, Clone, Default)]
 pub struct EnvFileSecrets {
+    /// The directory of `<scope>/<name>` files, if any.
     pub dir: Option<PathBuf>,
+    /// The `OCIGEN_SECRET_*` variables of the agent's environment.
     pub env: BTreeMap<String, String>,
 }
 

@@ -7,7 +7,7 @@ use std::os::unix::fs::{symlink, PermissionsExt};
 use ocigen_core::snapshot::CgroupLayout;
 use ocigen_core::BundleFile;
 use ocigen_host::bundle::{create_bundle_dir, remove_bundle, write_atomic, write_bundle_parts};
-use ocigen_host::cgroup_leaf::ensure_daemon_leaf_and_container_parent;
+use ocigen_host::cgroup_leaf::{ensure_daemon_leaf_and_container_parent, move_scope_into_leaf};
 use ocigen_host::probe::HostRoot;
 use ocigen_host::secrets::{resolve_secrets, EnvFileSecrets};
 
@@ -199,6 +199,32 @@ fn cgroup_leaf_migration_on_a_fake_tree() {
     fs::write(root.join("proc/42/cgroup"), "0::/\n").unwrap();
     assert_eq!(
         ensure_daemon_leaf_and_container_parent(&host, CgroupLayout::V2, 42).unwrap(),
+        None
+    );
+}
+
+#[test]
+fn cgroup_leaf_for_a_whole_scope_on_a_fake_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let scope = root.join("sys/fs/cgroup/process_api/abc");
+    fs::create_dir_all(root.join("proc/42")).unwrap();
+    fs::write(root.join("proc/42/cgroup"), "0::/process_api/abc\n").unwrap();
+    fs::create_dir_all(scope.join("init")).unwrap();
+    // The shell that started ocigen (7) and ocigen itself (42) share the scope.
+    fs::write(scope.join("cgroup.procs"), "7\n42\n").unwrap();
+    fs::write(scope.join("init/cgroup.procs"), "").unwrap();
+    let host = HostRoot::fake(root, Default::default());
+    let parent = move_scope_into_leaf(&host, CgroupLayout::V2, 42).unwrap();
+    assert_eq!(parent.as_deref(), Some("/process_api/abc/containers"));
+    let moved = fs::read_to_string(scope.join("init/cgroup.procs")).unwrap();
+    assert_eq!(moved, "7\n42\n");
+    assert!(scope.join("containers").is_dir());
+    // The same command line that the core's warning prints does the same by hand.
+    assert!(ocigen_core::cgroup_leaf::leaf_command("/process_api/abc")
+        .contains("/sys/fs/cgroup/process_api/abc/init/cgroup.procs"));
+    assert_eq!(
+        move_scope_into_leaf(&host, CgroupLayout::Hybrid, 42).unwrap(),
         None
     );
 }

@@ -428,7 +428,7 @@ fn control_characters_never_reach_the_terminal_raw() {
 fn diagnostics_show_their_short_code_and_escape_user_text() {
     // A device path with a control character is refused at the boundary, shown escaped.
     let tmp = workdir(&format!(
-        "{WEB}    labels: {{team: a}}\n    devices: [{{path: \"/dev/no\\u0007pe\"}}]\n"
+        "{WEB}    stdin_open: true\n    devices: [{{path: \"/dev/no\\u0007pe\"}}]\n"
     ));
     let o = ocigen_in(tmp.path(), &["render", "web.yaml", "--probe", "host.json"]);
     let e = stderr(&o);
@@ -436,7 +436,7 @@ fn diagnostics_show_their_short_code_and_escape_user_text() {
     assert!(e.contains("/dev/no\\u{7}pe"), "{e}");
     assert!(!e.trim_end().chars().any(char::is_control), "{e:?}");
     let tmp = workdir(&format!(
-        "{WEB}    labels: {{team: a}}\n    devices: [{{path: /dev/nope}}]\n"
+        "{WEB}    stdin_open: true\n    devices: [{{path: /dev/nope}}]\n"
     ));
     let o = ocigen_in(tmp.path(), &["render", "web.yaml", "--probe", "host.json"]);
     let e = stderr(&o);

@@ -19,6 +19,7 @@ fn identity() -> HostIdentity {
             euid: 1000,
             egid: 1000,
             name: Some("agent".into()),
+            id_map_tools: None,
         },
         kernel: KernelFacts {
             release: "6.18.0-test".into(),
@@ -57,6 +58,8 @@ fn fake_v2_host(root: &Path) {
         "ubuntu:100000:65536\nagent:165536:65536\n1000:300000:10\n",
     );
     write(root, "etc/subgid", "agent:165536:65536\n");
+    write(root, "sys/devices/system/cpu/online", "0-63\n");
+    write(root, "sys/devices/system/node/online", "0-1\n");
     write(
         root,
         "etc/cdi/x.yaml",
@@ -180,9 +183,30 @@ fn fake_v2_host_probes_every_fact() {
     assert_eq!(limits.nproc.hard, Some(62000));
     assert_eq!(s.snapshot_version, 2);
     assert!(s.unreadable.is_empty(), "{:?}", s.unreadable);
+    let cpuset = s.cpuset.as_ref().expect("cpuset fact");
+    assert_eq!(
+        (cpuset.cpus.as_str(), cpuset.mems.as_str()),
+        ("0-63", "0-1")
+    );
 
     // Deterministic: probing again gives the same bytes.
     assert_eq!(probe(&host, Some(&req)).unwrap().to_json(), s.to_json());
+}
+
+#[test]
+fn cpuset_without_numa_is_node_0_and_unreadable_cpus_are_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "proc/devices", "Character devices:\n 10 misc\n");
+    write(root, "sys/devices/system/cpu/online", "0-3\n");
+    let host = HostRoot::fake(root, identity());
+    let s = probe(&host, None).unwrap();
+    let cpuset = s.cpuset.expect("cpuset fact");
+    assert_eq!((cpuset.cpus.as_str(), cpuset.mems.as_str()), ("0-3", "0"));
+    fs::remove_file(root.join("sys/devices/system/cpu/online")).unwrap();
+    let s = probe(&host, None).unwrap();
+    assert_eq!(s.cpuset, None);
+    assert!(s.unreadable["cpuset"].contains("/sys/devices/system/cpu/online"));
 }
 
 #[test]

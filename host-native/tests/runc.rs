@@ -380,6 +380,95 @@ fn masked_paths_unreadable_and_readonly_paths_unwritable() {
     }
 }
 
+#[test]
+fn pid_mode_host_sees_the_hosts_pid_1() {
+    let f = case!("pid-host").run();
+    let host_pidns = std::fs::read_link("/proc/self/ns/pid").expect("host pidns");
+    assert_eq!(f.get("pidns"), host_pidns.display().to_string(), "{f}");
+    let host_init = std::fs::read_to_string("/proc/1/comm").expect("host /proc/1/comm");
+    assert_eq!(f.get("pid1"), host_init.trim(), "{f}");
+    // A private PID namespace (the default) has the probe's own shell as PID 1.
+    let f = case!("hostname").run();
+    assert_eq!(f.get("pid1"), "sh", "{f}");
+}
+
+#[test]
+fn network_mode_none_has_only_loopback() {
+    let f = case!("network-none").run();
+    assert_eq!(f.get("netifs").trim(), "lo", "{f}");
+    let host_net = std::fs::read_link("/proc/self/ns/net").expect("host netns");
+    assert_ne!(f.get("netns"), host_net.display().to_string(), "{f}");
+}
+
+#[test]
+fn sysctls_hosts_oom_score_and_cpuset_show_inside() {
+    let f = case!("kernel").run();
+    assert_eq!(f.get("c:/proc/sys/net/core/somaxconn"), "1234|", "{f}");
+    assert_eq!(f.get("c:/proc/sys/kernel/shmmax"), "12345678|", "{f}");
+    let hosts = f.get("c:/etc/hosts");
+    for line in [
+        "127.0.0.1\tlocalhost",
+        "10.1.2.3\tdb.internal",
+        "fd00::42\tv6.internal",
+    ] {
+        assert!(
+            hosts.split('|').any(|l| l == line),
+            "/etc/hosts lacks {line:?}\n{f}"
+        );
+    }
+    // The container's own hostname resolves too.
+    let own = format!("127.0.1.1\t{}", f.get("hostname"));
+    assert!(hosts.split('|').any(|l| l == own), "{own:?}\n{f}");
+    assert_eq!(f.get("oom_score_adj"), "567", "{f}");
+    // The container's cgroup is pinned to CPU 1 (this is checked where the host has it).
+    let online = std::fs::read_to_string("/sys/devices/system/cpu/online").unwrap_or_default();
+    if online.trim() != "0" {
+        assert_eq!(f.get("cpuset"), "1", "{f}");
+    }
+    if f.get("cgroup") == "1" {
+        assert_eq!(f.get("shares"), "300", "{f}");
+    }
+}
+
+#[test]
+fn labels_and_stop_signal_are_annotations_in_runc_state() {
+    let case = case!("kernel");
+    let created = case.create();
+    let state = created.state();
+    let annotations = &state["annotations"];
+    assert_eq!(annotations["com.example.proof"], "runc", "{state}");
+    assert_eq!(
+        annotations["org.opencontainers.image.stopSignal"], "SIGINT",
+        "{state}"
+    );
+}
+
+#[test]
+fn tty_true_gives_the_process_a_terminal() {
+    // runc wants a console socket to hand the pty to (in the foreground it would use the
+    // caller's own terminal, which a test has none of); the probe sees a terminal on stdin
+    // and stdout.
+    let f = case!("tty").run_with_console();
+    assert_eq!(f.get("tty"), "yes", "{f}");
+    let f = case!("hostname").run();
+    assert_eq!(f.get("tty"), "no", "{f}");
+}
+
+#[test]
+fn network_mode_container_joins_the_other_containers_netns() {
+    let peer = case!("network-none");
+    let created = peer.create();
+    let pid = created.pid();
+    let peer_net = std::fs::read_link(format!("/proc/{pid}/ns/net")).expect("peer netns");
+    let f = case!("net-join")
+        .arg("--container-ns")
+        .arg(format!("peer/network=/proc/{pid}/ns/net"))
+        .run();
+    assert_eq!(f.get("netns"), peer_net.display().to_string(), "{f}");
+    let host_net = std::fs::read_link("/proc/self/ns/net").expect("host netns");
+    assert_ne!(peer_net, host_net);
+}
+
 /// Podman's 11 default capabilities (containers/common), restated for this suite.
 const PODMAN_CAPS: &[&str] = &[
     "CHOWN",

@@ -6,10 +6,13 @@
 //! runtime-spec's structure, independently of the core's `Field` enum, so the two check
 //! each other: arrays keyed by what identifies an element (`process.env.PATH`,
 //! `mounts./dev/shm`, `linux.devices./dev/nvidia0`, `linux.resources.devices.c 238:0`),
-//! arrays of plain values by the array itself (`process.args`, `linux.maskedPaths`). Seccomp
-//! rules are keyed by position (`linux.seccomp.syscalls[3]`: one rule per profile group, and
-//! several share a syscall name); the profile's own leaves (default action, errno,
-//! architectures) are recorded on `linux.seccomp`.
+//! arrays of plain values by the array itself (`process.args`, `linux.maskedPaths`), maps by
+//! their own keys (`annotations.org.opencontainers.image.stopSignal`,
+//! `linux.sysctl.net.core.somaxconn`), and a joined namespace's `path` by its element
+//! (`linux.namespaces.network`). Seccomp rules are keyed by position
+//! (`linux.seccomp.syscalls[3]`: one rule per profile group, and several share a syscall
+//! name); the profile's own leaves (default action, errno, architectures) are recorded on
+//! `linux.seccomp`.
 
 use std::collections::BTreeSet;
 

@@ -4,12 +4,16 @@
 //! with the same container path and gets its own cgroup allow rule; a mount replaces one with
 //! the same container path; hooks keep their order. Mount type and options are kept exactly
 //! as written (the library adds nothing, e.g. no `rbind`).
+//!
+//! Unlike the library, a node whose spec gives its numbers is still checked against the
+//! snapshot's stat of the host node: numbers that differ (a stale spec) are reported to the
+//! caller, which warns or fails by mode, and the host's numbers are used.
 
 use oci_spec::runtime::{Hook, HookBuilder, Mount, MountBuilder};
 
 use super::resolve::{Selected, Unusable};
 use super::spec::{CdiDeviceNode, ContainerEdits};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::inputs::Host;
 use crate::plan::{GpuPlan, HookStage, PlannedNode};
 use crate::snapshot::{DeviceFact, DeviceNode, NodeType};
@@ -22,14 +26,10 @@ pub fn plan_edits(
     snapshot: &Host<'_>,
     field: &str,
     plan: &mut GpuPlan,
+    mismatches: &mut Vec<String>,
 ) -> Result<std::result::Result<(), Unusable>> {
     let mut specs_done: Vec<&str> = Vec::new();
     for sel in selected {
-        // Where the edits are in their file, for errors (`devices[1].containerEdits`).
-        let at = |prefix: String| InFile {
-            file: sel.file,
-            prefix,
-        };
         if !specs_done.contains(&sel.file) {
             specs_done.push(sel.file);
             let source = Source::Cdi {
@@ -37,8 +37,7 @@ pub fn plan_edits(
                 device: None,
             };
             let edits = &sel.spec.container_edits;
-            let here = at("containerEdits".into());
-            if let Err(why) = apply(edits, source, snapshot, field, &here, plan)? {
+            if let Err(why) = apply(edits, source, snapshot, field, plan, mismatches)? {
                 return Ok(Err(format!("{}: spec-level edits: {why}", sel.file)));
             }
         }
@@ -46,20 +45,8 @@ pub fn plan_edits(
             file: sel.file.to_string(),
             device: Some(sel.device.name.clone()),
         };
-        let index = sel
-            .spec
-            .devices
-            .iter()
-            .position(|d| d.name == sel.device.name);
-        let here = at(format!("devices[{}].containerEdits", index.unwrap_or(0)));
-        if let Err(why) = apply(
-            &sel.device.container_edits,
-            source,
-            snapshot,
-            field,
-            &here,
-            plan,
-        )? {
+        let edits = &sel.device.container_edits;
+        if let Err(why) = apply(edits, source, snapshot, field, plan, mismatches)? {
             return Ok(Err(format!(
                 "{}: device {}: {why}",
                 sel.file, sel.device.name
@@ -89,19 +76,13 @@ fn keep_last<T>(items: &mut Vec<T>, key: impl Fn(&T) -> String) {
     *items = kept;
 }
 
-/// A part of a CDI file: the file and the path of the part in it.
-struct InFile<'a> {
-    file: &'a str,
-    prefix: String,
-}
-
 fn apply(
     edits: &ContainerEdits,
     source: Source,
     snapshot: &Host<'_>,
     field: &str,
-    at: &InFile<'_>,
     plan: &mut GpuPlan,
+    mismatches: &mut Vec<String>,
 ) -> Result<std::result::Result<(), Unusable>> {
     // Edits ocigen cannot express yet: refuse rather than drop them silently.
     if !edits.net_devices.is_empty() {
@@ -116,13 +97,16 @@ fn apply(
         plan.env
             .push((k.to_string(), v.to_string(), source.clone()));
     }
-    for (i, n) in edits.device_nodes.iter().enumerate() {
-        let node_at = InFile {
-            file: at.file,
-            prefix: format!("{}.deviceNodes[{i}]", at.prefix),
-        };
-        let (node, numbers_from) = match fill_node(n, snapshot, field, &node_at)? {
-            Ok(filled) => filled,
+    for n in &edits.device_nodes {
+        let (node, numbers_from) = match fill_node(n, snapshot, field)? {
+            Ok(Filled::Node(node, from)) => (node, from),
+            Ok(Filled::Stale { node, from, spec }) => {
+                mismatches.push(format!(
+                    "{source}: device node {} is {spec} in the spec, but the host's node is {}:{}",
+                    n.path, node.major, node.minor
+                ));
+                (node, Some(from))
+            }
             Err(why) => return Ok(Err(why)),
         };
         plan.nodes.push(PlannedNode {
@@ -164,19 +148,27 @@ fn apply(
     Ok(Ok(()))
 }
 
+/// A CDI node, with the snapshot fact its numbers came from (`None`: the spec gave them).
+enum Filled {
+    Node(DeviceNode, Option<Source>),
+    /// The spec's numbers (`spec`, `major:minor`) differ from the host node's: `node` has the
+    /// host's, taken from `from`.
+    Stale {
+        node: DeviceNode,
+        from: Source,
+        spec: String,
+    },
+}
+
 /// A CDI node with what it lacks (type, major/minor, mode) taken from the host node at
-/// `hostPath` (or `path`), as the CDI library's `fillMissingInfo` stats it, and with what it
-/// gives checked against that node: numbers the spec states must be the host node's (a
-/// stale or forged spec naming `/dev/nvidia0` as 1:1, the numbers of /dev/mem, would
-/// otherwise get that device's cgroup rule), so every node but a FIFO needs its host fact.
-/// With the node comes the snapshot fact it was filled from (`None` for a FIFO, which the
-/// spec alone describes), for provenance.
+/// `hostPath` (or `path`), as the CDI library's `fillMissingInfo` stats it; a node that gives
+/// its type and a non-zero major is checked against that stat instead. FIFOs are made, not
+/// passed through, so they need no host fact.
 fn fill_node(
     n: &CdiDeviceNode,
     snapshot: &Host<'_>,
     field: &str,
-    at: &InFile<'_>,
-) -> Result<std::result::Result<(DeviceNode, Option<Source>), Unusable>> {
+) -> Result<std::result::Result<Filled, Unusable>> {
     let declared = match n.node_type.as_deref() {
         None | Some("") => None,
         Some("c") | Some("u") => Some(NodeType::Char),
@@ -189,18 +181,19 @@ fn fill_node(
             )))
         }
     };
+    let given_major = n.major.filter(|m| *m != 0);
     let uid = n.uid.unwrap_or(0);
     let gid = n.gid.unwrap_or(0);
     if declared == Some(NodeType::Fifo) {
         let node = DeviceNode {
             kind: NodeType::Fifo,
-            major: 0,
-            minor: 0,
+            major: n.major.unwrap_or(0),
+            minor: n.minor.unwrap_or(0),
             mode: n.file_mode.unwrap_or(0o666),
             uid,
             gid,
         };
-        return Ok(Ok((node, None)));
+        return Ok(Ok(Filled::Node(node, None)));
     }
     let host = n
         .host_path
@@ -232,29 +225,33 @@ fn fill_node(
             )));
         }
     }
-    // A major of 0 means "not given" to the CDI library; a minor counts when a major does.
-    if let Some(major) = n.major.filter(|m| *m != 0) {
-        let minor = n.minor.unwrap_or(0);
-        if (major, minor) != (host_node.major, host_node.minor) {
-            return Err(Error::cdi(
-                at.file,
-                format!("{}.major", at.prefix),
-                format!(
-                    "device node {} is given as {major}:{minor}, but the host's node {host} (snapshot fact devices.{host}) is {}:{}; regenerate the CDI spec",
-                    n.path, host_node.major, host_node.minor
-                ),
-            ));
-        }
-    }
-    let node = DeviceNode {
+    let fact = Source::fact(format!("devices.{host}"));
+    let filled = |major, minor, mode| DeviceNode {
         kind: host_node.kind,
-        major: host_node.major,
-        minor: host_node.minor,
-        mode: n.file_mode.unwrap_or(host_node.mode),
+        major,
+        minor,
+        mode,
         uid,
         gid,
     };
-    Ok(Ok((node, Some(Source::fact(format!("devices.{host}"))))))
+    let mode = n.file_mode.unwrap_or(host_node.mode);
+    let Some(major) = given_major.filter(|_| declared.is_some()) else {
+        // Incomplete: the host's numbers, as the library fills them.
+        let node = filled(host_node.major, host_node.minor, mode);
+        return Ok(Ok(Filled::Node(node, Some(fact))));
+    };
+    let minor = n.minor.unwrap_or(0);
+    if (major, minor) != (host_node.major, host_node.minor) {
+        return Ok(Ok(Filled::Stale {
+            node: filled(host_node.major, host_node.minor, mode),
+            from: fact,
+            spec: format!("{major}:{minor}"),
+        }));
+    }
+    Ok(Ok(Filled::Node(
+        filled(major, minor, n.file_mode.unwrap_or(0o666)),
+        None,
+    )))
 }
 
 fn hook_stage(name: &str) -> Option<HookStage> {

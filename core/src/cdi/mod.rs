@@ -5,8 +5,10 @@
 //! - [`validate`]: version, kind, device-name and edit checks.
 //! - [`resolve`]: the registry over the snapshot's files, precedence, device choice.
 //! - [`apply`]: edits -> GPU plan items, with the CDI library's merge rules.
+//! - [`generate`]: a spec for the host's NVIDIA GPUs from the snapshot (no nvidia-ctk).
 
 pub mod apply;
+pub mod generate;
 pub mod parse;
 mod paths;
 pub mod resolve;
@@ -29,9 +31,10 @@ pub fn vendor_kind(vendor: &str) -> Option<&'static str> {
     }
 }
 
-/// Host paths of the device nodes `kind`'s spec files name, except FIFOs: the nodes a render
-/// will need stat facts for (to fill what a node lacks, and to check the numbers it gives). The host probe calls this after reading the
-/// CDI files (it cannot be known from the service alone).
+/// Host paths of the device nodes `kind`'s spec files name: a render stats each, to fill a
+/// node without numbers or to check the numbers a spec gives. FIFOs are made, not passed
+/// through, and need none. The host probe calls this after reading the CDI files (it cannot
+/// be known from the service alone).
 pub fn node_host_paths(
     facts: &crate::snapshot::CdiFacts,
     kind: &str,
@@ -45,7 +48,6 @@ pub fn node_host_paths(
                 .chain(s.spec.devices.iter().map(|d| &d.container_edits))
         })
         .flat_map(|e| e.device_nodes.iter())
-        // Same rule as filling: only a FIFO is described by the spec alone.
         .filter(|n| n.node_type.as_deref() != Some("p"))
         .map(|n| {
             n.host_path

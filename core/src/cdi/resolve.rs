@@ -3,7 +3,9 @@
 //! the same `kind=device` declared by two files of the same directory is an error naming
 //! both files.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use super::parse::parse_spec;
 use super::spec::{declared_kind, CdiDevice, CdiSpec};
@@ -83,9 +85,40 @@ impl Registry {
         reg
     }
 
-    /// Build from the host's CDI facts.
-    pub fn from_host(host: &Host<'_>) -> Registry {
-        Registry::from_facts(host.cdi())
+    /// Build from the host's CDI facts, or reuse the registry of the previous call on this
+    /// thread when its facts are equal: an agent or the page renders many times against one
+    /// snapshot, and parsing its CDI specs was most of an 8-GPU render (issue 11). The result
+    /// is the same either way, so renders stay pure functions of their inputs.
+    pub fn from_host(host: &Host<'_>) -> Rc<Registry> {
+        Registry::shared(host.cdi())
+    }
+
+    /// [`Registry::from_facts`] through a small per-thread cache of the last few snapshots'
+    /// CDI facts (a host without CDI files builds its empty registry directly).
+    pub fn shared(facts: &CdiFacts) -> Rc<Registry> {
+        /// Enough for the hosts one agent or page alternates between.
+        const KEPT: usize = 4;
+        thread_local! {
+            static RECENT: RefCell<Vec<(CdiFacts, Rc<Registry>)>> = const { RefCell::new(Vec::new()) };
+        }
+        if facts.files.is_empty() {
+            return Rc::new(Registry::from_facts(facts));
+        }
+        RECENT.with(|recent| {
+            let mut recent = recent.borrow_mut();
+            if let Some(i) = recent.iter().position(|(f, _)| f == facts) {
+                let hit = recent.remove(i);
+                let reg = hit.1.clone();
+                recent.push(hit);
+                return reg;
+            }
+            let reg = Rc::new(Registry::from_facts(facts));
+            if recent.len() == KEPT {
+                recent.remove(0);
+            }
+            recent.push((facts.clone(), reg.clone()));
+            reg
+        })
     }
 
     /// Whether any valid file declares `kind`.
@@ -202,22 +235,22 @@ impl Registry {
 /// Why CDI could not serve a request (lazy mode falls back; strict mode fails).
 pub type Unusable = String;
 
-/// Choose the devices for GPU indices `0..count` of `kind`:
+/// Choose the devices for the host GPU `indices` of `kind`:
 /// - a device named by the index (`"0"`), else
 /// - a device named by the UUID of the snapshot's NVIDIA GPU with that index, else
-/// - the spec's `all` device, used alone, when `count` is every GPU the snapshot knows.
+/// - the spec's `all` device, used alone, when the indices are every GPU the snapshot knows.
 ///
 /// Each chosen device appears once (two indices resolving to one device inject it once).
 pub fn select_for_indices<'r>(
     reg: &'r Registry,
     kind: &str,
-    count: u32,
+    indices: &[u32],
     snapshot: &Host<'_>,
     known_gpus: usize,
 ) -> Result<std::result::Result<Vec<Selected<'r>>, Unusable>> {
     let mut chosen: Vec<Selected<'r>> = Vec::new();
     let mut missing = Vec::new();
-    for i in 0..count {
+    for &i in indices {
         let by_index = reg.device(kind, &i.to_string())?;
         let by_uuid = match (
             by_index,
@@ -235,7 +268,8 @@ pub fn select_for_indices<'r>(
     if missing.is_empty() {
         return Ok(Ok(chosen));
     }
-    if known_gpus > 0 && count as usize == known_gpus {
+    let every_gpu = (0..known_gpus as u32).all(|i| indices.contains(&i));
+    if known_gpus > 0 && indices.len() == known_gpus && every_gpu {
         if let Some(all) = reg.device(kind, "all")? {
             return Ok(Ok(vec![all]));
         }

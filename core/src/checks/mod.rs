@@ -14,7 +14,7 @@
 //! | args | no NUL; the program (first word) not empty | `command`, `options.args`, image, CDI hooks |
 //! | sizes | a memory limit of at least 6 MiB (Docker's minimum) | `resources.memory` |
 //! | snapshot facts | device majors 0..4095, minors 0..2^20-1; subordinate id ranges within u32; the version; CDI files directly inside a listed directory | `snapshot/checks.rs` |
-//! | CDI specs | hook paths absolute; mount paths absolute and normalised; device nodes under /dev; explicit major/minor equal the host node's | `cdi/paths.rs`, `cdi/apply.rs` |
+//! | CDI specs | hook paths absolute; mount paths absolute and normalised; device nodes under /dev; stated major/minor checked against the host node's (W009 or a strict error, the host's numbers used) | `cdi/paths.rs`, `cdi/apply.rs` |
 //! | image config | the whole OCI image config or its `config` object, nothing else | `image.rs` |
 //! | YAML | YAML 1.2 core schema: `yes`/`on`/`no`/`off` are strings | `read/yaml.rs` |
 //!

@@ -94,7 +94,7 @@ pub fn is_device_path(path: &str) -> bool {
 /// appended after trimming it, so the cgroupsPath is normal either way.
 pub fn is_cgroup_path(path: &str) -> bool {
     let trimmed = match path.strip_suffix('/') {
-        Some(t) if !t.is_empty() => t,
+        Some(t) if t.len() > 1 => t,
         _ => path,
     };
     is_absolute_clean(trimmed) && !path.contains(':')
@@ -169,6 +169,7 @@ mod tests {
         assert!(!is_device_path("/etc/passwd"));
         assert!(is_cgroup_path("/zlayer/net") && is_cgroup_path("/zlayer/"));
         assert!(!is_cgroup_path("/zlayer//") && is_cgroup_path("/"));
+        assert!(!is_cgroup_path("//"));
         assert!(!is_cgroup_path("/../../evil"));
         assert!(!is_cgroup_path("system.slice:zlayer:x"));
         assert!(!is_cgroup_path("zlayer"));

@@ -33,20 +33,13 @@ fn vendor_name(vendor: &str) -> &str {
     }
 }
 
-/// Visibility env keys per vendor.
-fn env_keys(vendor: &str) -> &'static [&'static str] {
-    match vendor {
-        "nvidia" => &["NVIDIA_VISIBLE_DEVICES", "CUDA_VISIBLE_DEVICES"],
-        "amd" => &["ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES"],
-        "intel" => &["ZE_AFFINITY_MASK"],
-        _ => &[],
-    }
-}
-
 /// Where the request came from, for errors and provenance.
 pub(crate) struct Request<'a> {
     pub vendor: &'a str,
     pub count: u32,
+    /// The host GPUs assigned (see `assign.rs`): NVIDIA indices, or positions among the
+    /// vendor's DRM cards.
+    pub indices: &'a [u32],
     /// `services.<name>.resources.gpu`
     pub field: &'a str,
     pub strict: bool,
@@ -65,12 +58,6 @@ pub(crate) fn plan(
     if req.vendor == "nvidia" {
         check_uvm_major(snapshot, plan, d);
     }
-    let indices: Vec<String> = (0..req.count).map(|i| i.to_string()).collect();
-    let source = Source::input(format!("{}.count", req.field));
-    for key in env_keys(req.vendor) {
-        plan.env
-            .push((key.to_string(), indices.join(","), source.clone()));
-    }
     Ok(())
 }
 
@@ -80,7 +67,7 @@ fn node_paths(snapshot: &Host<'_>, req: &Request<'_>, d: &mut Diagnostics) -> Re
     let mut paths = Vec::new();
     if req.vendor == "nvidia" {
         paths.extend(NVIDIA_CONTROL_NODES.iter().map(|p| p.to_string()));
-        for i in 0..req.count {
+        for &i in req.indices {
             let gpu = snapshot.nvidia_gpus().iter().find(|g| g.index == i);
             let Some(gpu) = gpu else {
                 return Err(no_such_gpu(snapshot, req, i));
@@ -95,7 +82,7 @@ fn node_paths(snapshot: &Host<'_>, req: &Request<'_>, d: &mut Diagnostics) -> Re
         require_kfd(snapshot, req)?;
         paths.push("/dev/kfd".to_string());
     }
-    for (i, card) in cards.iter().enumerate() {
+    for (card, &i) in cards.iter().zip(req.indices) {
         match card {
             Some(c) => {
                 for (node, what) in [(&c.render, "render node"), (&c.card, "card node")] {
@@ -161,17 +148,22 @@ pub(crate) fn vendor_cards<'a>(snapshot: &Host<'a>, vendor: &str) -> Option<Vec<
     )
 }
 
-/// The first `req.count` cards of the vendor (`None` entries: no DRM cards listed, use the
+/// The vendor's cards at the assigned positions (`None` entries: no DRM cards listed, use the
 /// kernel's numbering), or an error when the host has fewer, as for NVIDIA.
 fn drm_cards_for<'a>(snapshot: &Host<'a>, req: &Request<'_>) -> Result<Vec<Option<&'a DrmCard>>> {
     let count_field = format!("{}.count", req.field);
     if snapshot.unreadable("drm_cards") {
         return Err(snapshot.missing("drm_cards", &count_field));
     }
-    let wanted = req.count as usize;
+    // Enough cards means one at every assigned position.
+    let wanted = req.indices.iter().max().map_or(0, |m| *m as usize + 1);
     let (have, how) = match vendor_cards(snapshot, req.vendor) {
         Some(cards) if cards.len() >= wanted => {
-            return Ok(cards.into_iter().take(wanted).map(Some).collect())
+            return Ok(req
+                .indices
+                .iter()
+                .map(|i| Some(cards[*i as usize]))
+                .collect())
         }
         Some(cards) => {
             let how = match pci_vendor(req.vendor) {
@@ -183,7 +175,7 @@ fn drm_cards_for<'a>(snapshot: &Host<'a>, req: &Request<'_>) -> Result<Vec<Optio
         None => {
             // No card list: a card N counts when its card or render node exists.
             let mut have = 0;
-            for i in 0..req.count {
+            for &i in req.indices {
                 let card = format!("/dev/dri/card{i}");
                 let render = format!("/dev/dri/renderD{}", 128 + i);
                 if is_node(snapshot, &card, &count_field)?
@@ -192,16 +184,24 @@ fn drm_cards_for<'a>(snapshot: &Host<'a>, req: &Request<'_>) -> Result<Vec<Optio
                     have += 1;
                 }
             }
-            if have >= wanted {
-                return Ok(vec![None; wanted]);
+            if have >= req.indices.len() {
+                return Ok(vec![None; req.indices.len()]);
             }
             (have, "DRM device(s) among /dev/dri/card0.. and renderD128..; the snapshot lists no DRM cards".to_string())
         }
     };
+    // Assigned positions other than the first `count` are named: they are what is missing.
+    let default: Vec<u32> = (0..req.count).collect();
+    let which = if req.indices == default.as_slice() {
+        String::new()
+    } else {
+        let list: Vec<String> = req.indices.iter().map(u32::to_string).collect();
+        format!(" at position(s) {} (options.gpus)", list.join(","))
+    };
     Err(Error::unsatisfiable(
         count_field,
         format!(
-            "asks for {} {} GPU(s) but the host has {have} ({how})",
+            "asks for {} {} GPU(s){which} but the host has {have} ({how})",
             req.count,
             vendor_name(req.vendor)
         ),

@@ -4,9 +4,15 @@
 //! in one place. Nothing here imports a pass or the draft.
 //!
 //! Decisions (documented for users in the README):
-//! - Devices `"0".."count-1"` are requested. An index the spec does not declare is looked up
-//!   by the UUID of the snapshot's GPU with that index (nvidia-ctk names devices both ways);
-//!   failing that, the spec's `all` device is used when `count` is every GPU the host has.
+//! - The GPUs are the agent's assignment (render option `gpus`), else the first `count`
+//!   (`assign.rs`, which also gives the visibility env, the same on both paths). A CDI device
+//!   is looked up by the index, then by the UUID of the snapshot's GPU with that index
+//!   (nvidia-ctk names devices both ways); failing that, the spec's `all` device is used when
+//!   the assignment is every GPU the host has.
+//! - Every node a CDI file names is checked against the snapshot's stat of it: a major or
+//!   minor that differs (a stale spec, e.g. uvm hard-coded as 510 on a host where it is 509)
+//!   is warning W009 in lazy mode, and the host's numbers are used; strict mode makes it an
+//!   error.
 //! - Lazy mode: no spec for the kind, an undeclared device, a broken spec file that declares
 //!   the kind (or whose kind cannot be read), or a CDI node absent on the host falls back to
 //!   the built-in passthrough with a `W004` warning saying why. Strict mode makes each of
@@ -14,10 +20,13 @@
 //! - The same device declared twice in one directory is an error in both modes.
 //! - `count: 0` adds no devices and no visibility env.
 
+mod assign;
 mod builtin;
 mod sharing;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_assign;
 #[cfg(test)]
 mod tests_vendor;
 
@@ -72,8 +81,16 @@ fn visibility(
         return Ok(());
     };
     let strict = cx.options.cdi_mode == CdiMode::Strict;
-    match try_cdi(cx, kind, gpu, field, strict, d)? {
-        Ok(cdi_plan) => {
+    let assigned = assign::assign(cx, &gpu.vendor, gpu.count, field)?;
+    let env = assign::visibility_env(&gpu.vendor, &assigned, field);
+    match try_cdi(cx, kind, gpu, &assigned, field, strict, d)? {
+        Ok(mut cdi_plan) => {
+            // The same keys as the built-in path, after the spec's own (which win).
+            for (key, value, source) in env {
+                if !cdi_plan.env.iter().any(|(k, _, _)| *k == key) {
+                    cdi_plan.env.push((key, value, source));
+                }
+            }
             *plan = cdi_plan;
             return Ok(());
         }
@@ -92,10 +109,13 @@ fn visibility(
     let req = builtin::Request {
         vendor: &gpu.vendor,
         count: gpu.count,
+        indices: &assigned.indices,
         field,
         strict,
     };
-    builtin::plan(&cx.host, &req, d, plan)
+    builtin::plan(&cx.host, &req, d, plan)?;
+    plan.env.extend(env);
+    Ok(())
 }
 
 /// Resolve through CDI. `Ok(Err(why))`: CDI cannot serve this request (fallback or error
@@ -104,6 +124,7 @@ fn try_cdi(
     cx: &Context<'_>,
     kind: &str,
     gpu: &GpuSpec,
+    assigned: &assign::Assignment,
     field: &str,
     strict: bool,
     d: &mut Diagnostics,
@@ -135,12 +156,25 @@ fn try_cdi(
     }
     note_shadowed(&reg, kind, d);
     let known = known_gpus(cx, &gpu.vendor);
-    let selected = match cdi::resolve::select_for_indices(&reg, kind, gpu.count, &cx.host, known)? {
-        Ok(s) => s,
-        Err(why) => return Ok(Err(why)),
-    };
+    let selected =
+        match cdi::resolve::select_for_indices(&reg, kind, &assigned.indices, &cx.host, known)? {
+            Ok(s) => s,
+            Err(why) => return Ok(Err(why)),
+        };
     let mut plan = GpuPlan::default();
-    Ok(cdi::apply::plan_edits(&selected, &cx.host, field, &mut plan)?.map(|()| plan))
+    let mut mismatches = Vec::new();
+    let edits = cdi::apply::plan_edits(&selected, &cx.host, field, &mut plan, &mut mismatches)?;
+    for m in mismatches {
+        if strict {
+            return Err(Error::unsatisfiable(field, format!("strict CDI mode: {m}")));
+        }
+        d.warn(
+            GPU_MAJOR_MISMATCH,
+            format!("{m}; the host's numbers are used"),
+            Some(field.to_string()),
+        );
+    }
+    Ok(edits.map(|()| plan))
 }
 
 /// One info diagnostic per spec file of `kind` whose devices a higher-priority directory

@@ -267,7 +267,11 @@ fn fixture_nodes_filled_from_snapshot() {
             device: Some("0".into())
         }
     );
-    assert_eq!(env_of(&d.gpu.env), ["NVIDIA_VISIBLE_DEVICES=void"]);
+    // The spec's env, then the in-container visibility key it leaves unset (assign.rs).
+    assert_eq!(
+        env_of(&d.gpu.env),
+        ["NVIDIA_VISIBLE_DEVICES=void", "CUDA_VISIBLE_DEVICES=0"]
+    );
     assert_eq!(d.gpu.hooks.len(), 2);
     assert!(d
         .gpu
@@ -308,7 +312,14 @@ fn spec_level_edits_once_and_env_replaces() {
         1,
         "spec-level hook once, not once per device"
     );
-    assert_eq!(env_of(&d.gpu.env), ["SPEC=1", "NVIDIA_VISIBLE_DEVICES=1"]);
+    assert_eq!(
+        env_of(&d.gpu.env),
+        [
+            "SPEC=1",
+            "NVIDIA_VISIBLE_DEVICES=1",
+            "CUDA_VISIBLE_DEVICES=0,1"
+        ]
+    );
     let src = &d.gpu.env[1].2;
     assert_eq!(
         src,

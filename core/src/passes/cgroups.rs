@@ -8,7 +8,12 @@
 //!    (`snapshot.cgroup.own_path` is not `/`), by [`crate::cgroup_leaf::nested_parent`]: on
 //!    v2 a trailing `/init` is stripped first (the agent moved itself into `<scope>/init`);
 //!    on v1 and hybrid `own_path` is the memory controller's path and is used as is (runc's
-//!    cgroupfs driver creates that same relative path in every v1 hierarchy it joins);
+//!    cgroupfs driver creates that same relative path in every v1 hierarchy it joins).
+//!    On v2, once moved, the parent `<scope>/containers` is a sibling of the agent's cgroup:
+//!    creating it needs the scope writable (`cgroup.parent_writable`), else an error naming
+//!    the ways out. Not moved yet, the agent's own cgroup has processes and v2 will not enable
+//!    controllers below it: warning W014 gives the one command that moves it (what
+//!    `ocigen bundle --cgroup-leaf` runs; agents call `ocigen_host::cgroup_leaf` at start-up);
 //! 4. no parent and no path when the agent may write the cgroup root (the runtime chooses);
 //! 5. otherwise an error naming the three ways out.
 //!
@@ -19,16 +24,27 @@
 //! An empty `cgroup_parent` counts as unset (seed). A parent with a `..` component or a `:`
 //! (systemd `slice:prefix:name` form, which a cgroupfs leaf cannot be appended to) is refused.
 
-use crate::cgroup_leaf::nested_parent;
+use crate::cgroup_leaf::{leaf_command, nested_parent, unmoved_scope};
 use crate::draft::Draft;
 use crate::error::{Error, Result};
 use crate::inputs::Context;
+use crate::rootless;
+use crate::snapshot::CgroupLayout;
 use crate::trace::{codes, Source};
 
 pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     let Some((parent, source)) = parent(cx)? else {
         return Ok(());
     };
+    // Rootless with no writable cgroup, a cgroupsPath makes runc fail at start (mkdir:
+    // permission denied): leave it out, so runc keeps the container in the agent's cgroup.
+    if !rootless::cgroup_writable(&cx.host) {
+        unwritable(cx, d, &source)?;
+        return Ok(());
+    }
+    if source == Source::fact("cgroup.own_path") {
+        nested_v2(cx, d, &parent)?;
+    }
     delegation_warning(cx, d, &parent, &source);
     let path = format!(
         "{}/{}",
@@ -36,6 +52,66 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
         cx.options.container_id
     );
     d.set_cgroups_path(path, source);
+    Ok(())
+}
+
+/// No cgroupsPath for a rootless agent that may write no cgroup. A parent the service or the
+/// agent asked for explicitly cannot be honoured: W013 naming it (an error when strict).
+fn unwritable(cx: &Context<'_>, d: &mut Draft, source: &Source) -> Result<()> {
+    let field = match source {
+        Source::Option { .. } => "options.cgroup_parent".to_string(),
+        Source::Input { .. } => cx.service.field("cgroup_parent"),
+        _ => return Ok(()),
+    };
+    let why = rootless::no_cgroup_reason(&cx.host);
+    if cx.options.strict {
+        return Err(Error::unsatisfiable(
+            field,
+            format!("this host cannot apply it: {why} (render option `strict`)"),
+        ));
+    }
+    d.warn(
+        codes::LIMIT_NOT_APPLIED,
+        format!("`{field}` is left out, and with it linux.cgroupsPath: {why}"),
+        Some(field),
+    );
+    Ok(())
+}
+
+/// The nested v2 leaf: W014 while the agent has not moved into `<scope>/init`; once it has,
+/// the scope must be writable to hold `<scope>/containers`.
+fn nested_v2(cx: &Context<'_>, d: &mut Draft, parent: &str) -> Result<()> {
+    let cg = cx.host.cgroup();
+    if cg.layout != CgroupLayout::V2 {
+        return Ok(());
+    }
+    let field = cx.service.field("cgroup_parent");
+    if let Some(scope) = unmoved_scope(cg.layout, &cg.own_path) {
+        d.warn(
+            codes::CGROUP_AGENT_NOT_IN_LEAF,
+            format!(
+                "cgroup v2: the agent itself is in {scope}, and v2 enables no controllers below a cgroup that has processes, \
+                 so limits in {parent} would fail; move the agent into {scope}/init first \
+                 (`ocigen bundle --cgroup-leaf`, or at agent start-up ocigen_host::cgroup_leaf), or run: {}",
+                leaf_command(&scope)
+            ),
+            Some(field),
+        );
+        return Ok(());
+    }
+    if cx.host.unreadable("cgroup.parent_writable") {
+        return Err(cx.host.missing("cgroup.parent_writable", &field));
+    }
+    if !cg.parent_writable {
+        let scope = parent.strip_suffix("/containers").unwrap_or(parent);
+        return Err(Error::unsatisfiable(
+            field.clone(),
+            format!(
+                "the containers' parent {parent} cannot be created: the agent may not write {scope} (host fact cgroup.parent_writable); \
+                 set {field}, pass the render option `cgroup_parent` (ocigen --cgroup-parent), or delegate {scope} to the agent"
+            ),
+        ));
+    }
     Ok(())
 }
 
@@ -192,6 +268,7 @@ mod tests {
         assert_eq!(source(&f), Some(Source::fact("cgroup.own_path")));
         // v2: an agent already in <scope>/init puts containers beside it
         f.snapshot.cgroup.own_path = "/system.slice/zlayer.service/init".into();
+        f.snapshot.cgroup.parent_writable = true;
         assert_eq!(
             path(&f).as_deref(),
             Some("/system.slice/zlayer.service/containers/web-rep-0")
@@ -202,6 +279,45 @@ mod tests {
             path(&f).as_deref(),
             Some("/system.slice/zlayer.service/init/containers/web-rep-0")
         );
+    }
+
+    #[test]
+    fn nested_v2_agent_not_in_its_leaf_is_warned_with_the_command() {
+        let mut f = at_root("");
+        f.snapshot.cgroup.own_path = "/process_api/abc".into();
+        let d = f.draft(apply).unwrap();
+        let w = &d.diagnostics()[0];
+        assert_eq!(w.code, codes::CGROUP_AGENT_NOT_IN_LEAF);
+        assert_eq!(w.field.as_deref(), Some("services.web.cgroup_parent"));
+        assert!(
+            w.message.contains("ocigen bundle --cgroup-leaf"),
+            "{}",
+            w.message
+        );
+        assert!(
+            w.message
+                .contains("mkdir -p /sys/fs/cgroup/process_api/abc/init"),
+            "{}",
+            w.message
+        );
+        // v1 and hybrid have no such rule; an agent in <scope>/init is fine.
+        f.snapshot.cgroup.layout = CgroupLayout::Hybrid;
+        assert!(f.draft(apply).unwrap().diagnostics().is_empty());
+        f.snapshot.cgroup.layout = CgroupLayout::V2;
+        f.snapshot.cgroup.own_path = "/process_api/abc/init".into();
+        f.snapshot.cgroup.parent_writable = true;
+        assert!(f.draft(apply).unwrap().diagnostics().is_empty());
+        // ... unless the scope that holds the containers' parent is not writable.
+        f.snapshot.cgroup.parent_writable = false;
+        let e = err_text(f.draft(apply));
+        assert!(
+            e.contains("the containers' parent /process_api/abc/containers cannot be created"),
+            "{e}"
+        );
+        assert!(e.contains("delegate /process_api/abc to the agent"), "{e}");
+        // A parent the service or agent chose is theirs to prepare.
+        f.options.cgroup_parent = Some("/agent".into());
+        assert!(f.draft(apply).is_ok());
     }
 
     #[test]
@@ -260,11 +376,13 @@ mod tests {
         assert!(err_text(f.draft(apply)).contains("needs host fact `cgroup.own_path`"));
     }
 
+    /// The warnings other than W014 (tested on its own).
     fn warnings(f: &Fixture) -> Vec<(String, Option<String>)> {
         f.draft(apply)
             .unwrap()
             .diagnostics()
             .iter()
+            .filter(|x| x.code != codes::CGROUP_AGENT_NOT_IN_LEAF)
             .map(|x| (x.code.clone(), x.field.clone()))
             .collect()
     }
@@ -275,6 +393,8 @@ mod tests {
         f.snapshot.user.euid = 1000;
         f.snapshot.cgroup.own_path =
             "/user.slice/user-1000.slice/user@1000.service/app.slice/zlayer.service".into();
+        // The user manager delegates app.slice: the runtime may create cgroups there.
+        f.snapshot.cgroup.parent_writable = true;
         f
     }
 

@@ -103,16 +103,19 @@ fn service_devices(cx: &Context<'_>, d: &mut Draft) -> Result<Vec<Planned>> {
             ));
         }
         match cx.host.device(&dev.path, &field)? {
-            DeviceFact::Node(node) => out.push(Planned {
-                entry: DeviceEntry {
-                    path: dev.path.clone(),
-                    node: *node,
-                    access: access(dev),
-                },
-                node_source: Source::input(&field),
-                rule_source: Source::fact(format!("devices.{}", dev.path)),
-                numbers_from: None,
-            }),
+            DeviceFact::Node(node) => {
+                unopenable_warning(cx, d, &dev.path, &field);
+                out.push(Planned {
+                    entry: DeviceEntry {
+                        path: dev.path.clone(),
+                        node: *node,
+                        access: access(dev),
+                    },
+                    node_source: Source::input(&field),
+                    rule_source: Source::fact(format!("devices.{}", dev.path)),
+                    numbers_from: None,
+                })
+            }
             DeviceFact::Absent => d.warn(
                 codes::DEVICE_MISSING,
                 format!(
@@ -147,6 +150,21 @@ fn access(dev: &DeviceSpec) -> String {
         "rw".to_string()
     } else {
         letters
+    }
+}
+
+/// Rootless, runc bind-mounts the node and the container's root is the agent's user: a node
+/// that user may not open (probed fact) is there but unusable, W015 says so.
+fn unopenable_warning(cx: &Context<'_>, d: &mut Draft, path: &str, field: &str) {
+    if cx.host.rootless() && cx.host.device_access(path) == Some(false) {
+        d.warn(
+            codes::DEVICE_NOT_OPENABLE,
+            format!(
+                "device {path} is bound into the container, but the rootless agent's user may not open it \
+                 (host fact devices.{path}), so neither can the container's root; add the user to the node's group"
+            ),
+            Some(field.to_string()),
+        );
     }
 }
 

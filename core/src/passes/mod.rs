@@ -9,7 +9,7 @@
 //! | `gpu` | nothing in the spec: the GPU plan the later passes apply |
 //! | `hostname` | `hostname` |
 //! | `user` | `process.user` |
-//! | `process` | `process.terminal`, `process.cwd`, `process.args` |
+//! | `process` | `process.terminal`, `process.oomScoreAdj`, `process.cwd`, `process.args` |
 //! | `rlimits` | `process.rlimits` |
 //! | `unapplied` | nothing: I004 notes for parsed keys no pass applies |
 //! | `env` | `process.env` |
@@ -18,14 +18,18 @@
 //! | `seccomp` | `linux.seccomp` |
 //! | `apparmor` | `process.apparmorProfile` |
 //! | `selinux` | `process.selinuxLabel`, `linux.mountLabel` |
-//! | `mounts` | `mounts`, and the resolv.conf bundle file |
+//! | `mounts` | `mounts`, and the resolv.conf and hosts bundle files |
 //! | `namespaces` | `linux.namespaces`, `linux.uidMappings`, `linux.gidMappings` |
-//! | `resources` | `linux.resources.cpu`, `.memory`, `.pids` |
+//! | `sysctl` | `linux.sysctl` |
+//! | `annotations` | `annotations` |
+//! | `resources` | `linux.resources.cpu.quota`, `.cpu.period`, `.memory.limit`, `.pids` |
+//! | `resource_extras` | `linux.resources.cpu.shares`, `.cpu.cpus`, `.memory.swap`, `.memory.reservation`, `.memory.swappiness`, `.memory.disableOOMKiller`, `.blockIO.weight` |
 //! | `devices` | `linux.devices`, `linux.resources.devices` |
 //! | `hooks` | `hooks` |
 //! | `paths` | `linux.maskedPaths`, `linux.readonlyPaths`, `linux.rootfsPropagation` |
 //! | `cgroups` | `linux.cgroupsPath` |
 
+pub mod annotations;
 pub mod apparmor;
 pub mod capabilities;
 pub mod cgroups;
@@ -41,11 +45,13 @@ pub mod namespaces;
 pub mod no_new_privileges;
 pub mod paths;
 pub mod process;
+pub mod resource_extras;
 pub mod resources;
 pub mod rlimits;
 pub mod root;
 pub mod seccomp;
 pub mod selinux;
+pub mod sysctl;
 pub mod unapplied;
 pub mod user;
 
@@ -75,7 +81,10 @@ pub const PASSES: &[(&str, PassFn)] = &[
     ("selinux", selinux::apply),
     ("mounts", mounts::apply),
     ("namespaces", namespaces::apply),
+    ("sysctl", sysctl::apply),
+    ("annotations", annotations::apply),
     ("resources", resources::apply),
+    ("resource_extras", resource_extras::apply),
     ("devices", devices::apply),
     ("hooks", hooks::apply),
     ("paths", paths::apply),

@@ -20,30 +20,56 @@
 //!   `resolv.conf` (0644), mounted at /etc/resolv.conf from `<bundle_dir>/resolv.conf`, or from
 //!   the relative path `resolv.conf` when no bundle dir is given (runc resolves it against the
 //!   bundle directory). With the host network, `dns` is ignored with info I003.
+//! - /etc/hosts is written when `extra_hosts` is non-empty ([`crate::etc_hosts`]): bundle file
+//!   `hosts` (0644), mounted read-write as Docker does, from the bundle like resolv.conf. With
+//!   the host network it is written too, with info I005: the host's own entries are not in it.
+//! - In another container's network (`network_mode: container:<id>`) the resolver and hosts
+//!   are that container's: `dns` and `extra_hosts` are errors naming both fields, as in Docker.
+//! - /dev/shm follows `ipc_mode`: the host's /dev/shm bound for `host`, none for `none`
+//!   (Docker's meanings), the default tmpfs otherwise.
+//! - Two storage entries with the same target are an error naming both (Docker refuses them);
+//!   a bind source the snapshot records as missing is an error with the path (Docker's
+//!   `--mount`; ZLayer's bind entry has no "create it" option).
 
 use core::net::IpAddr;
+
+use oci_spec::runtime::Mount;
 
 use crate::defaults::{
     default_mounts, mount, API_SOCKET_DESTINATION, PRIVILEGE_DEPENDENT_MOUNTS, RESOLV_CONF_FILE,
 };
 use crate::draft::{BundleFile, Draft};
 use crate::error::{Error, Result};
+use crate::etc_hosts::{hosts_file, parse_extra_host, HOSTS_FILE};
 use crate::inputs::Context;
+use crate::ns_modes::{self, Mode, Share};
+use crate::rootless;
 use crate::service::tmpfs::tmpfs_options;
 use crate::service::{StorageSpec, StorageTier};
+use crate::snapshot::PathKind;
 use crate::trace::{codes, Source};
+
+/// Where the container's POSIX shared memory lives.
+const SHM: &str = "/dev/shm";
 
 pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     let privileged = cx.service.spec.privileged;
+    let ipc = ns_modes::ipc(cx)?;
+    let network = ns_modes::network(cx)?;
     for (m, name) in default_mounts(privileged)? {
         let dest = m.destination().to_string_lossy().into_owned();
+        if dest == SHM && shm(cx, d, &ipc)? {
+            continue;
+        }
         let mut sources = vec![Source::default(name)];
         // These two lack `ro` because of `privileged`, so that field shaped them too.
         if privileged && PRIVILEGE_DEPENDENT_MOUNTS.contains(&dest.as_str()) {
             sources.push(Source::input(cx.service.field("privileged")));
         }
+        let m = rootless_shape(cx, m, &network, &mut sources)?;
         d.add_mount(m, sources);
     }
+    check_targets(cx)?;
     for (i, storage) in cx.service.spec.storage.iter().enumerate() {
         storage_mount(cx, d, i, storage)?;
     }
@@ -54,11 +80,54 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
             Source::option("api_socket"),
         );
     }
-    resolv_conf(cx, d)?;
+    resolv_conf(cx, d, &network)?;
+    etc_hosts(cx, d, &network)?;
     for (m, source) in d.gpu.mounts.clone() {
         d.add_mount(m, source);
     }
     Ok(())
+}
+
+/// Rootless, two default mounts cannot be used as they are (see [`crate::rootless`]): a
+/// fresh sysfs needs the container's own network namespace, else `/sys` becomes a read-only
+/// recursive bind of the host's; and devpts' `gid=5` fails unless container gid 5 is mapped.
+fn rootless_shape(
+    cx: &Context<'_>,
+    m: Mount,
+    network: &Mode,
+    sources: &mut Vec<Source>,
+) -> Result<Mount> {
+    if !cx.host.rootless() {
+        return Ok(m);
+    }
+    match m.destination().to_string_lossy().as_ref() {
+        "/sys" if !rootless::sysfs_mountable(&cx.host, network) => {
+            sources.push(Source::fact("user"));
+            if let Some(field) = &network.field {
+                sources.push(Source::input(field.clone()));
+            }
+            // `ro` only as the default had it (privileged keeps the host's /sys writable
+            // where the user may write it at all).
+            let ro = m.options().iter().flatten().any(|o| o == "ro");
+            let mut options = vec!["rbind", "nosuid", "noexec", "nodev"];
+            if ro {
+                options.push("ro");
+            }
+            mount("/sys", "bind", "/sys", &options)
+        }
+        "/dev/pts" if !rootless::gid_mapped(&cx.host, 5, "mounts./dev/pts")? => {
+            sources.push(Source::fact("subgid"));
+            let options: Vec<&str> = m
+                .options()
+                .iter()
+                .flatten()
+                .map(String::as_str)
+                .filter(|o| !o.starts_with("gid="))
+                .collect();
+            mount("/dev/pts", "devpts", "devpts", &options)
+        }
+        _ => Ok(m),
+    }
 }
 
 /// An absolute path with no `..` component.
@@ -69,6 +138,43 @@ fn check_path(path: &str, field: &str) -> Result<()> {
             "an absolute path without `..` components",
             format!("`{path}`"),
         ));
+    }
+    Ok(())
+}
+
+/// /dev/shm for `ipc_mode` `host` (the host's, bound) or `none` (nothing); returns whether
+/// the default tmpfs is replaced.
+fn shm(cx: &Context<'_>, d: &mut Draft, ipc: &Mode) -> Result<bool> {
+    if ns_modes::ipc_without_shm(cx) {
+        return Ok(true);
+    }
+    if ipc.share != Share::Host {
+        return Ok(false);
+    }
+    let sources = vec![Source::input(ipc.field.clone().unwrap_or_default())];
+    d.add_mount(mount(SHM, "bind", SHM, &["rbind", "rw"])?, sources);
+    Ok(true)
+}
+
+/// One storage entry per container path: a later one would hide the earlier silently.
+fn check_targets(cx: &Context<'_>) -> Result<()> {
+    let storage = &cx.service.spec.storage;
+    let norm = |t: &str| t.trim_end_matches('/').to_string();
+    for (j, later) in storage.iter().enumerate() {
+        if let Some(i) = storage[..j]
+            .iter()
+            .position(|s| norm(s.target()) == norm(later.target()))
+        {
+            let first = cx.service.field(&format!("storage[{i}]"));
+            return Err(Error::invalid(
+                cx.service.field(&format!("storage[{j}].target")),
+                format!(
+                    "one storage entry per target: {first} mounts `{}` too",
+                    storage[i].target()
+                ),
+                format!("`{}` twice", later.target()),
+            ));
+        }
     }
     Ok(())
 }
@@ -84,7 +190,14 @@ fn storage_mount(cx: &Context<'_>, d: &mut Draft, i: usize, storage: &StorageSpe
         StorageSpec::Bind {
             source, readonly, ..
         } => {
-            check_path(source, &format!("{field}.source"))?;
+            let source_field = format!("{field}.source");
+            check_path(source, &source_field)?;
+            if cx.host.path_kind(source, &source_field)? == PathKind::Missing {
+                return Err(Error::unsatisfiable(
+                    source_field,
+                    format!("bind source {source} does not exist on the host; create it first (a bind mount of a missing path fails, and Docker's --mount refuses it)"),
+                ));
+            }
             mount(target, "bind", source, &["rbind", access(*readonly)])?
         }
         StorageSpec::Named {
@@ -168,13 +281,75 @@ fn volume_path<'a>(cx: &'a Context<'_>, key: &str, what: &str, field: &str) -> R
         })
 }
 
-fn resolv_conf(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
+/// `field` (dns or extra_hosts) in another container's network: that container's files rule.
+fn borrowed_network(cx: &Context<'_>, network: &Mode, what: &str) -> Result<()> {
+    if let Share::Container(id) = &network.share {
+        return Err(Error::invalid(
+            cx.service.field(what),
+            format!(
+                "no `{what}`: {} joins container `{id}`'s network, whose resolver and hosts it shares",
+                network.field.as_deref().unwrap_or("network_mode")
+            ),
+            format!("`{what}` with a borrowed network"),
+        ));
+    }
+    Ok(())
+}
+
+/// Where a bundle file is mounted from: the bundle directory, or relative for runc.
+fn bundle_source(cx: &Context<'_>, file: &str) -> String {
+    match &cx.options.bundle_dir {
+        Some(dir) => format!("{}/{file}", dir.trim_end_matches('/')),
+        None => file.to_string(),
+    }
+}
+
+fn etc_hosts(cx: &Context<'_>, d: &mut Draft, network: &Mode) -> Result<()> {
+    let extra = &cx.service.spec.extra_hosts;
+    if extra.is_empty() {
+        return Ok(());
+    }
+    borrowed_network(cx, network, "extra_hosts")?;
+    let field = cx.service.field("extra_hosts");
+    let entries = extra
+        .iter()
+        .enumerate()
+        .map(|(i, text)| parse_extra_host(text, &format!("{field}[{i}]")))
+        .collect::<Result<Vec<_>>>()?;
+    if network.share == Share::Host {
+        d.info(
+            codes::HOSTS_WITHOUT_HOST_ENTRIES,
+            "the container shares the host network but gets its own /etc/hosts (localhost, `extra_hosts`, its hostname): the host's own entries are not in it",
+            Some(field.clone()),
+        );
+    }
+    let sources = vec![
+        Source::input(field),
+        Source::default("hosts_localhost_lines"),
+    ];
+    d.add_bundle_file(
+        BundleFile {
+            path: HOSTS_FILE.to_string(),
+            contents: hosts_file(&d.hostname, &entries),
+            mode: 0o644,
+        },
+        sources.clone(),
+    );
+    let source = bundle_source(cx, HOSTS_FILE);
+    d.add_mount(
+        mount("/etc/hosts", "bind", &source, &["rbind", "rw"])?,
+        sources,
+    );
+    Ok(())
+}
+
+fn resolv_conf(cx: &Context<'_>, d: &mut Draft, network: &Mode) -> Result<()> {
     let dns = &cx.service.spec.dns;
-    let host_network = cx.host_network();
     if dns.is_empty() {
         return Ok(());
     }
-    if host_network {
+    borrowed_network(cx, network, "dns")?;
+    if network.share == Share::Host {
         d.info(
             codes::DNS_IGNORED_HOST_NETWORK,
             "`dns` is ignored: the container shares the host network, so it uses the host's resolv.conf and none is injected",
@@ -203,10 +378,7 @@ fn resolv_conf(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
         },
         Source::input(field.clone()),
     );
-    let source = match &cx.options.bundle_dir {
-        Some(dir) => format!("{}/{RESOLV_CONF_FILE}", dir.trim_end_matches('/')),
-        None => RESOLV_CONF_FILE.to_string(),
-    };
+    let source = bundle_source(cx, RESOLV_CONF_FILE);
     d.add_mount(
         mount("/etc/resolv.conf", "bind", &source, &["rbind", "ro"])?,
         Source::input(field),
@@ -215,300 +387,5 @@ fn resolv_conf(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::passes::fixture::{fixture, Fixture};
-    use oci_spec::runtime::{Mount, MountBuilder};
-
-    fn find<'a>(d: &'a Draft, dest: &str) -> &'a Mount {
-        d.mounts
-            .iter()
-            .find(|m| m.destination().to_str() == Some(dest))
-            .unwrap_or_else(|| panic!("no mount at {dest}: {:?}", d.mounts))
-    }
-
-    fn options(m: &Mount) -> Vec<String> {
-        m.options().clone().unwrap_or_default()
-    }
-
-    fn storage(items: &str) -> Fixture {
-        fixture(&format!("    storage:\n{items}"))
-    }
-
-    #[test]
-    fn defaults_cgroup_and_sys_read_only_unless_privileged() {
-        let d = fixture("").run(apply).unwrap();
-        assert_eq!(d.mounts.len(), 7);
-        let cg = find(&d, "/sys/fs/cgroup");
-        assert_eq!(cg.typ().as_deref(), Some("cgroup"));
-        assert_eq!(options(cg), ["nosuid", "noexec", "nodev", "relatime", "ro"]);
-        assert!(options(find(&d, "/sys")).contains(&"ro".to_string()));
-        let d = fixture("    privileged: true\n").run(apply).unwrap();
-        assert!(!options(find(&d, "/sys/fs/cgroup")).contains(&"ro".to_string()));
-        assert!(!options(find(&d, "/sys")).contains(&"ro".to_string()));
-    }
-
-    #[test]
-    fn bind_and_volumes() {
-        let mut f = storage(concat!(
-            "      - { type: bind, source: /host/data, target: /data, readonly: true }\n",
-            "      - { type: named, name: db, target: /var/lib/db, tier: network }\n",
-            "      - { type: anonymous, target: /app/cache }\n",
-            "      - { type: s3, bucket: b, prefix: p/, target: /s3 }\n",
-        ));
-        for (k, v) in [
-            ("db", "/vol/db"),
-            ("_anon_app_cache", "/vol/anon"),
-            ("_s3_b_p/", "/vol/s3"),
-        ] {
-            f.options.volume_paths.insert(k.into(), v.into());
-        }
-        let d = f.run(apply).unwrap();
-        let bind = find(&d, "/data");
-        assert_eq!(
-            (bind.typ().as_deref(), options(bind)),
-            (Some("bind"), vec!["rbind".into(), "ro".into()])
-        );
-        assert_eq!(
-            find(&d, "/var/lib/db")
-                .source()
-                .as_deref()
-                .and_then(|p| p.to_str()),
-            Some("/vol/db")
-        );
-        assert_eq!(options(find(&d, "/app/cache")), ["rbind", "rw"]);
-        assert_eq!(
-            find(&d, "/s3").source().as_deref().and_then(|p| p.to_str()),
-            Some("/vol/s3")
-        );
-        let codes_seen: Vec<_> = d.diagnostics().iter().map(|x| x.code.as_str()).collect();
-        assert_eq!(codes_seen, [codes::NETWORK_TIER, codes::S3_VOLUME]);
-        assert_eq!(
-            d.trace().last_for("mounts./data").unwrap().source,
-            Source::input("services.web.storage[0]")
-        );
-    }
-
-    #[test]
-    fn unprepared_volume_is_error_naming_it() {
-        let err = storage("      - { type: named, name: db, target: /db }\n")
-            .run(apply)
-            .unwrap_err();
-        assert_eq!(err.field(), Some("services.web.storage[0]"));
-        assert!(err.to_string().contains("`db`"), "{err}");
-        let err = storage("      - { type: anonymous, target: /a/b }\n")
-            .run(apply)
-            .unwrap_err();
-        assert!(err.to_string().contains("_anon_a_b"), "{err}");
-    }
-
-    #[test]
-    fn dotdot_and_relative_targets_are_errors() {
-        // The file check refuses these first; the pass refuses them too, for services built
-        // in code.
-        let with = |s: StorageSpec| {
-            let mut f = fixture("");
-            f.service.spec.storage = vec![s];
-            f.run(apply).unwrap_err()
-        };
-        let tmpfs = |target: &str| StorageSpec::Tmpfs {
-            target: target.into(),
-            size: None,
-            mode: None,
-        };
-        let err = with(tmpfs("/a/../etc"));
-        assert_eq!(err.field(), Some("services.web.storage[0].target"));
-        let err = with(StorageSpec::Bind {
-            source: "rel".into(),
-            target: "/x".into(),
-            readonly: false,
-        });
-        assert_eq!(err.field(), Some("services.web.storage[0].source"));
-        assert_eq!(
-            with(tmpfs("tmp")).field(),
-            Some("services.web.storage[0].target")
-        );
-    }
-
-    #[test]
-    fn api_socket_mount() {
-        let mut f = fixture("");
-        f.options.api_socket = Some("/run/zlayer/api.sock".into());
-        let d = f.run(apply).unwrap();
-        let m = find(&d, API_SOCKET_DESTINATION);
-        assert_eq!(options(m), ["rbind", "ro"]);
-        f.options.api_socket = Some("api.sock".into());
-        assert_eq!(
-            f.run(apply).unwrap_err().field(),
-            Some("options.api_socket")
-        );
-    }
-
-    #[test]
-    fn resolv_conf_file_and_mount() {
-        let mut f = fixture("    dns: [10.0.0.2, 'fd00::1']\n");
-        f.options.bundle_dir = Some("/b/web/".into());
-        let d = f.run(apply).unwrap();
-        assert_eq!(d.bundle_files.len(), 1);
-        assert_eq!(
-            d.bundle_files[0].contents,
-            "nameserver 10.0.0.2\nnameserver fd00::1\noptions edns0\n"
-        );
-        assert_eq!(d.bundle_files[0].mode, 0o644);
-        let m = find(&d, "/etc/resolv.conf");
-        assert_eq!(
-            m.source().as_deref().and_then(|p| p.to_str()),
-            Some("/b/web/resolv.conf")
-        );
-        f.options.bundle_dir = None;
-        let d = f.run(apply).unwrap();
-        assert_eq!(
-            find(&d, "/etc/resolv.conf")
-                .source()
-                .as_deref()
-                .and_then(|p| p.to_str()),
-            Some("resolv.conf")
-        );
-        assert!(fixture("    dns: [not-an-ip]\n").run(apply).is_err());
-        assert!(fixture("").run(apply).unwrap().bundle_files.is_empty());
-    }
-
-    #[test]
-    fn seed_bug_13_one_host_network_notion() {
-        let mut f = fixture("    dns: [10.0.0.2]\n");
-        f.options.host_network = true;
-        assert!(f.run(apply).unwrap().bundle_files.is_empty());
-        let d = fixture("    dns: [10.0.0.2]\n    network_mode: host\n")
-            .run(apply)
-            .unwrap();
-        assert!(d.bundle_files.is_empty());
-        assert!(!d
-            .mounts
-            .iter()
-            .any(|m| m.destination().to_str() == Some("/etc/resolv.conf")));
-    }
-
-    #[test]
-    fn gpu_mounts_appended_and_replace_same_destination() {
-        let f = storage("      - { type: tmpfs, target: /dev/shm }\n");
-        let mut draft = Draft::default();
-        let gpu = MountBuilder::default()
-            .destination("/usr/bin/nvidia-smi")
-            .typ("bind")
-            .source("/x")
-            .build()
-            .unwrap();
-        draft.set_gpu_plan(crate::plan::GpuPlan {
-            mounts: vec![(gpu, Source::default("gpu"))],
-            ..Default::default()
-        });
-        let d = f.run_on(apply, draft).unwrap();
-        assert_eq!(d.mounts.len(), 8);
-        assert_eq!(
-            d.mounts.last().unwrap().destination().to_str(),
-            Some("/usr/bin/nvidia-smi")
-        );
-        assert_eq!(
-            find(&d, "/dev/shm")
-                .source()
-                .as_deref()
-                .and_then(|p| p.to_str()),
-            Some("tmpfs")
-        );
-    }
-
-    fn sources(d: &Draft, target: &str) -> Vec<Source> {
-        d.trace()
-            .sources_of(target)
-            .map(|e| e.source.clone())
-            .collect()
-    }
-
-    #[test]
-    fn volume_mounts_cite_storage_and_volume_paths() {
-        let mut f = storage(concat!(
-            "      - { type: named, name: db, target: /db }\n",
-            "      - { type: anonymous, target: /app/cache }\n",
-            "      - { type: s3, bucket: b, target: /s3 }\n",
-            "      - { type: bind, source: /h, target: /h }\n",
-        ));
-        for k in ["db", "_anon_app_cache", "_s3_b_"] {
-            f.options.volume_paths.insert(k.into(), "/vol".into());
-        }
-        let d = f.run(apply).unwrap();
-        for (i, (target, key)) in [
-            ("/db", "db"),
-            ("/app/cache", "_anon_app_cache"),
-            ("/s3", "_s3_b_"),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            assert_eq!(
-                sources(&d, &format!("mounts.{target}")),
-                [
-                    Source::input(format!("services.web.storage[{i}]")),
-                    Source::option(format!("volume_paths.{key}"))
-                ]
-            );
-        }
-        // A bind mount's source is in the service file itself.
-        assert_eq!(
-            sources(&d, "mounts./h"),
-            [Source::input("services.web.storage[3]")]
-        );
-    }
-
-    #[test]
-    fn privileged_sys_mounts_cite_privileged() {
-        let d = fixture("    privileged: true\n").run(apply).unwrap();
-        for target in ["mounts./sys", "mounts./sys/fs/cgroup"] {
-            assert_eq!(
-                sources(&d, target),
-                [
-                    Source::default("default_mounts"),
-                    Source::input("services.web.privileged")
-                ]
-            );
-        }
-        assert_eq!(
-            sources(&d, "mounts./proc"),
-            [Source::default("default_mounts")]
-        );
-        let d = fixture("").run(apply).unwrap();
-        assert_eq!(
-            sources(&d, "mounts./sys"),
-            [Source::default("default_mounts")]
-        );
-        // The list of privilege-dependent mounts is exactly the defaults that carry `ro`.
-        let with_ro: Vec<String> = default_mounts(false)
-            .unwrap()
-            .iter()
-            .filter(|(m, _)| options(m).contains(&"ro".to_string()))
-            .map(|(m, _)| m.destination().to_string_lossy().into_owned())
-            .collect();
-        assert_eq!(with_ro, PRIVILEGE_DEPENDENT_MOUNTS);
-    }
-
-    #[test]
-    fn dns_with_host_network_is_an_info() {
-        let d = fixture("    dns: [10.0.0.2]\n    network_mode: host\n")
-            .run(apply)
-            .unwrap();
-        assert_eq!(d.diagnostics().len(), 1);
-        let diag = &d.diagnostics()[0];
-        assert_eq!(diag.code, codes::DNS_IGNORED_HOST_NETWORK);
-        assert_eq!(diag.severity, crate::trace::Severity::Info);
-        assert_eq!(diag.field.as_deref(), Some("services.web.dns"));
-        assert!(diag.message.contains("resolv.conf"), "{}", diag.message);
-        // Without dns, or without the host network, no such note.
-        let mut f = fixture("");
-        f.options.host_network = true;
-        assert!(f.run(apply).unwrap().diagnostics().is_empty());
-        assert!(fixture("    dns: [10.0.0.2]\n")
-            .run(apply)
-            .unwrap()
-            .diagnostics()
-            .is_empty());
-    }
-}
+#[path = "mounts_tests.rs"]
+mod tests;

@@ -1,13 +1,23 @@
 //! Pass `namespaces`: `linux.namespaces` and, rootless, `linux.uidMappings`/`gidMappings`
 //! (seed §1.5 step 10).
 //!
-//! - Always pid, ipc, uts, mount. UTS is kept in host-network mode, as the seed does, so the
-//!   hostname stays the container's own.
-//! - network, unless the agent's option or the service asks for the host network.
+//! - uts and mount always (UTS is kept with the host network, as the seed does, so the
+//!   hostname stays the container's own).
+//! - pid, ipc and network follow the service's modes ([`crate::ns_modes`], Docker's meanings):
+//!   a private namespace by default, none for `host`, and for `container:<id>` that
+//!   container's namespace, joined by the path the agent passes in the render option
+//!   `container_namespaces.<id>.<type>` (an error naming the option when absent).
+//!   `network_mode: none` is a private namespace like the default: runc brings up only `lo`,
+//!   and the agent attaches no network to it.
+//! - `userns_mode`: `host` (Docker's one value) keeps the host's user namespace, which a
+//!   rootful container has anyway; rootless it cannot work and is an error naming the field
+//!   and the agent's uid.
 //! - rootless (agent euid != 0): user and cgroup too, and id maps:
 //!   container 0 -> the agent's euid/egid (size 1), container 1.. -> the first subuid/subgid
 //!   range of the agent's user. That is exactly what runc needs for rootless (host-facts,
-//!   host 2). Rootful containers share the host cgroup namespace, as the seed.
+//!   host 2). Rootful containers share the host cgroup namespace, as the seed. A rootless
+//!   container cannot mount /proc or mqueue in the host's pid or ipc namespace, nor join
+//!   another container's namespaces without its user namespace: those are errors.
 //!
 //! Fixes seed §6 bug 7: an image user (uid, gid or an additional gid) outside the mapped range
 //! is an error here, naming the field it came from, instead of a container that fails to start.
@@ -17,27 +27,111 @@ use oci_spec::runtime::{LinuxIdMapping, LinuxIdMappingBuilder, LinuxNamespaceTyp
 
 use crate::draft::Draft;
 use crate::error::{Error, Result};
+use crate::field::namespace_name;
 use crate::inputs::{Context, Host, IdKind};
+use crate::ns_modes::{self, Mode, Share};
 use crate::trace::Source;
 
 pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     let defaults = Source::default("default_namespaces");
-    for typ in [
-        LinuxNamespaceType::Pid,
-        LinuxNamespaceType::Ipc,
-        LinuxNamespaceType::Uts,
-        LinuxNamespaceType::Mount,
-    ] {
-        d.add_namespace(typ, defaults.clone());
+    let rootless = cx.host.rootless();
+    let modes = [
+        (LinuxNamespaceType::Pid, ns_modes::pid(cx)?),
+        (LinuxNamespaceType::Ipc, ns_modes::ipc(cx)?),
+    ];
+    for (typ, mode) in &modes {
+        namespace(cx, d, *typ, mode, rootless)?;
     }
-    if !cx.host_network() {
-        d.add_namespace(LinuxNamespaceType::Network, defaults);
-    }
-    if cx.host.rootless() {
+    d.add_namespace(LinuxNamespaceType::Uts, defaults.clone());
+    d.add_namespace(LinuxNamespaceType::Mount, defaults);
+    let network = ns_modes::network(cx)?;
+    namespace(cx, d, LinuxNamespaceType::Network, &network, rootless)?;
+    userns_mode(cx, rootless)?;
+    if rootless {
         let why = Source::fact("user.euid");
         d.add_namespace(LinuxNamespaceType::User, why.clone());
         d.add_namespace(LinuxNamespaceType::Cgroup, why);
         id_mappings(cx, d)?;
+    }
+    Ok(())
+}
+
+/// Create, skip (host) or join one namespace as `mode` says.
+fn namespace(
+    cx: &Context<'_>,
+    d: &mut Draft,
+    typ: LinuxNamespaceType,
+    mode: &Mode,
+    rootless: bool,
+) -> Result<()> {
+    let name = namespace_name(typ);
+    let field = mode.field.clone().unwrap_or_default();
+    let mut sources = vec![mode
+        .source
+        .clone()
+        .unwrap_or_else(|| Source::default("default_namespaces"))];
+    match &mode.share {
+        Share::Private => d.add_namespace(typ, sources),
+        // The host network works rootless (runc keeps /sys as is); /proc and mqueue do not.
+        Share::Host if rootless && typ != LinuxNamespaceType::Network => {
+            return Err(rootless_error(
+                cx,
+                &field,
+                format!("the host's {name} namespace"),
+            ))
+        }
+        Share::Host => {}
+        Share::Container(id) => {
+            if rootless {
+                return Err(rootless_error(
+                    cx,
+                    &field,
+                    format!("container `{id}`'s {name} namespace (it lives in that container's user namespace)"),
+                ));
+            }
+            let path = ns_modes::joined_path(cx, id, name, &field)?.to_string();
+            sources.push(Source::option(format!("container_namespaces.{id}.{name}")));
+            d.join_namespace(typ, path, sources);
+        }
+    }
+    Ok(())
+}
+
+fn rootless_error(cx: &Context<'_>, field: &str, what: String) -> Error {
+    Error::unsatisfiable(
+        field,
+        format!(
+            "a rootless agent (host fact user.euid = {}) cannot give its container {what}: run the agent as root or leave the mode unset",
+            cx.host.user().euid
+        ),
+    )
+}
+
+/// `userns_mode`: `host` or unset; rootless, `host` is impossible (runc needs a user namespace).
+fn userns_mode(cx: &Context<'_>, rootless: bool) -> Result<()> {
+    let Some(text) = cx
+        .service
+        .spec
+        .userns_mode
+        .as_deref()
+        .filter(|t| !t.is_empty())
+    else {
+        return Ok(());
+    };
+    let field = cx.service.field("userns_mode");
+    if text != "host" {
+        return Err(Error::invalid(
+            field,
+            "`host` (Docker's only --userns value)",
+            format!("`{text}`"),
+        ));
+    }
+    if rootless {
+        return Err(rootless_error(
+            cx,
+            &field,
+            "the host's user namespace".into(),
+        ));
     }
     Ok(())
 }
@@ -74,6 +168,16 @@ fn id_mappings(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
 /// Container 0 -> agent id, then container 1.. -> the first subordinate range (if any).
 fn mappings(host: &Host<'_>, kind: IdKind, field: &str) -> Result<Vec<LinuxIdMapping>> {
     let mut maps = vec![id_map(0, agent_id(host, kind), 1)?];
+    // Without newuidmap/newgidmap (when the probe recorded it) runc can write only the map of
+    // the user's own id: container id 0 alone exists, and the range check below says so.
+    let tools = host.user().id_map_tools;
+    let helper = tools.map(|t| match kind {
+        IdKind::Uid => t.newuidmap,
+        IdKind::Gid => t.newgidmap,
+    });
+    if helper == Some(false) {
+        return Ok(maps);
+    }
     // An unreadable subid file is a missing fact (the range may well exist): `subids` says so.
     // No range for the agent's user: only container id 0 exists.
     if let Some(r) = host.subids(kind, field)?.first().filter(|r| r.count > 0) {
@@ -203,6 +307,94 @@ mod tests {
         let mut f = web("");
         f.options.host_network = true;
         assert!(!f.draft(apply).unwrap().namespaces.contains(&Network));
+    }
+
+    fn paths(d: &Draft) -> Vec<(LinuxNamespaceType, String)> {
+        d.namespace_paths.clone()
+    }
+
+    #[test]
+    fn pid_and_ipc_host_leave_their_namespace_out() {
+        use LinuxNamespaceType::*;
+        let d = web("pid_mode: host\nipc_mode: host").draft(apply).unwrap();
+        assert_eq!(names(&d), vec![Uts, Mount, Network]);
+        let d = web("network_mode: none\nipc_mode: none")
+            .draft(apply)
+            .unwrap();
+        assert_eq!(names(&d), vec![Pid, Ipc, Uts, Mount, Network]);
+        // The mode chose the namespace, so it is cited.
+        assert_eq!(
+            d.trace()
+                .last_for("linux.namespaces.network")
+                .map(|e| &e.source),
+            Some(&Source::input("services.web.network_mode"))
+        );
+    }
+
+    #[test]
+    fn container_modes_join_by_the_agents_paths() {
+        use LinuxNamespaceType::*;
+        let mut f = web("network_mode: container:db\npid_mode: container:db");
+        let e = err_text(f.draft(apply));
+        assert!(
+            e.starts_with("services.web.pid_mode: cannot be satisfied")
+                || e.contains("render option `container_namespaces.db.pid`"),
+            "{e}"
+        );
+        assert!(e.contains("/proc/<its pid>/ns/pid"), "{e}");
+        let ns = f
+            .options
+            .container_namespaces
+            .entry("db".into())
+            .or_default();
+        ns.insert("pid".into(), "/proc/42/ns/pid".into());
+        ns.insert("network".into(), "/proc/42/ns/net".into());
+        let d = f.draft(apply).unwrap();
+        assert_eq!(names(&d), vec![Pid, Ipc, Uts, Mount, Network]);
+        assert_eq!(
+            paths(&d),
+            vec![
+                (Pid, "/proc/42/ns/pid".to_string()),
+                (Network, "/proc/42/ns/net".to_string())
+            ]
+        );
+        assert_eq!(
+            d.trace()
+                .sources_of("linux.namespaces.network")
+                .map(|e| e.source.clone())
+                .collect::<Vec<_>>(),
+            [
+                Source::input("services.web.network_mode"),
+                Source::option("container_namespaces.db.network")
+            ]
+        );
+        f.options
+            .container_namespaces
+            .get_mut("db")
+            .map(|m| m.insert("pid".into(), "proc/42".into()));
+        assert!(err_text(f.draft(apply)).starts_with("options.container_namespaces.db.pid:"));
+    }
+
+    #[test]
+    fn rootless_cannot_share_host_pid_ipc_or_user_namespaces() {
+        for (body, field) in [
+            ("pid_mode: host", "services.web.pid_mode"),
+            ("ipc_mode: host", "services.web.ipc_mode"),
+            ("userns_mode: host", "services.web.userns_mode"),
+            ("ipc_mode: container:db", "services.web.ipc_mode"),
+        ] {
+            let e = err_text(rootless(body).draft(apply));
+            assert!(e.starts_with(field), "{body}: {e}");
+            assert!(e.contains("host fact user.euid = 1000"), "{body}: {e}");
+        }
+        // The host network is fine rootless; so is userns_mode: host rootful.
+        assert!(rootless("network_mode: host").draft(apply).is_ok());
+        assert!(web("userns_mode: host").draft(apply).is_ok());
+        let e = err_text(web("userns_mode: keep-id").draft(apply));
+        assert!(
+            e.starts_with("services.web.userns_mode: expected `host`"),
+            "{e}"
+        );
     }
 
     #[test]

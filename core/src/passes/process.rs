@@ -1,6 +1,11 @@
-//! Pass `process`: `process.terminal`, `process.cwd` and `process.args`.
+//! Pass `process`: `process.terminal`, `process.oomScoreAdj`, `process.cwd` and `process.args`.
 //!
-//! - `process.terminal` is false: the agent attaches no console (`tty` is noted, not applied).
+//! - `process.terminal` is the service's `tty` (default false). With a terminal, runc wants
+//!   a console socket from whoever starts the container (`runc run` in the foreground makes
+//!   one itself); that is the agent's to provide.
+//! - `process.oomScoreAdj` is `resources.oom_score_adj` (-1000..1000). Lowering it below the
+//!   agent's own needs `CAP_SYS_RESOURCE`, so a negative value on a host whose bounding set
+//!   lacks it, or from a rootless agent, is an error here rather than a failed start.
 //! - cwd: the render option `cwd`, else the service's `command.workdir`, else the image's
 //!   `WorkingDir`, else `/`; it must be absolute.
 //! - The command line follows Docker, not the seed (seed bug 9): a service `entrypoint`
@@ -15,9 +20,59 @@ use crate::inputs::Context;
 use crate::trace::Source;
 
 pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
-    d.set_terminal(false, Source::default("no_terminal"));
+    if cx.service.spec.tty {
+        d.set_terminal(true, Source::input(cx.service.field("tty")));
+    } else {
+        d.set_terminal(false, Source::default("no_terminal"));
+    }
+    oom_score_adj(cx, d)?;
     cwd(cx, d)?;
     args(cx, d)
+}
+
+/// The kernel's range for `/proc/<pid>/oom_score_adj`.
+const OOM_SCORE_ADJ: std::ops::RangeInclusive<i32> = -1000..=1000;
+
+fn oom_score_adj(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
+    let Some(adj) = cx.service.spec.resources.oom_score_adj else {
+        return Ok(());
+    };
+    let field = cx.service.field("resources.oom_score_adj");
+    if !OOM_SCORE_ADJ.contains(&adj) {
+        return Err(Error::invalid(
+            field,
+            "a number from -1000 to 1000",
+            adj.to_string(),
+        ));
+    }
+    if adj < 0 {
+        let host = &cx.host;
+        let why = if host.rootless() {
+            Some(format!(
+                "the agent is rootless (host fact user.euid = {})",
+                host.user().euid
+            ))
+        } else if !host
+            .bounding_capabilities()
+            .iter()
+            .any(|c| c == "CAP_SYS_RESOURCE")
+        {
+            Some(
+                "the host's bounding set (host fact bounding_capabilities) lacks CAP_SYS_RESOURCE"
+                    .to_string(),
+            )
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(Error::unsatisfiable(
+                field,
+                format!("a negative oom_score_adj ({adj}) needs CAP_SYS_RESOURCE to set, and {why}; use 0 or more"),
+            ));
+        }
+    }
+    d.set_oom_score_adj(adj, Source::input(field));
+    Ok(())
 }
 
 fn cwd(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
@@ -162,6 +217,39 @@ mod tests {
         assert_eq!(err.field(), Some("services.web.command"));
         // No image and no command at all: also an error, not `/bin/sh`.
         assert!(fixture("").run(apply).is_err());
+    }
+
+    #[test]
+    fn tty_gives_a_terminal() {
+        let f = with_image(fixture("    tty: true\n"), Some(&["/e"]), None);
+        let d = f.run(apply).unwrap();
+        assert!(d.process.terminal);
+        assert_eq!(
+            d.trace().last_for("process.terminal").map(|e| &e.source),
+            Some(&Source::input("services.web.tty"))
+        );
+        let f = with_image(fixture(""), Some(&["/e"]), None);
+        assert!(!f.run(apply).unwrap().process.terminal);
+    }
+
+    #[test]
+    fn oom_score_adj_range_and_capability() {
+        let body = |adj: i32| format!("    resources: {{ oom_score_adj: {adj} }}\n");
+        let mut f = with_image(fixture(&body(500)), Some(&["/e"]), None);
+        assert_eq!(f.run(apply).unwrap().process.oom_score_adj, Some(500));
+        let e = with_image(fixture(&body(1001)), Some(&["/e"]), None)
+            .run(apply)
+            .unwrap_err();
+        assert_eq!(e.field(), Some("services.web.resources.oom_score_adj"));
+        // Negative: needs CAP_SYS_RESOURCE in the bounding set, and root.
+        f = with_image(fixture(&body(-500)), Some(&["/e"]), None);
+        let e = f.run(apply).unwrap_err().to_string();
+        assert!(e.contains("lacks CAP_SYS_RESOURCE"), "{e}");
+        f.snapshot.bounding_capabilities = vec!["CAP_SYS_RESOURCE".into()];
+        assert_eq!(f.run(apply).unwrap().process.oom_score_adj, Some(-500));
+        f.snapshot.user.euid = 1000;
+        let e = f.run(apply).unwrap_err().to_string();
+        assert!(e.contains("rootless (host fact user.euid = 1000)"), "{e}");
     }
 
     #[test]

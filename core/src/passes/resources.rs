@@ -13,6 +13,7 @@
 use crate::draft::Draft;
 use crate::error::{Error, Result};
 use crate::inputs::Context;
+use crate::passes::resource_extras::{applicable, Need};
 use crate::trace::Source;
 
 pub use crate::service::CPU_PERIOD;
@@ -21,16 +22,20 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     let r = &cx.service.spec.resources;
     if let Some(cpu) = r.cpu {
         let field = cx.service.field("resources.cpu");
-        d.set_cpu(
-            cpu.quota(),
-            CPU_PERIOD,
-            Source::input(&field),
-            Source::default("cfs_period_100ms"),
-        );
+        if rootless_applies(cx, d, &field, "cpu")? {
+            d.set_cpu(
+                cpu.quota(),
+                CPU_PERIOD,
+                Source::input(&field),
+                Source::default("cfs_period_100ms"),
+            );
+        }
     }
     if let Some(size) = &r.memory {
         let field = cx.service.field("resources.memory");
-        d.set_memory_limit(size.as_i64(), Source::input(field));
+        if rootless_applies(cx, d, &field, "memory")? {
+            d.set_memory_limit(size.as_i64(), Source::input(field));
+        }
     }
     if let Some(limit) = r.pids_limit {
         let field = cx.service.field("resources.pids_limit");
@@ -41,12 +46,29 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
                 limit.to_string(),
             ));
         }
-        d.set_pids_limit(limit, Source::input(field));
+        if rootless_applies(cx, d, &field, "pids")? {
+            d.set_pids_limit(limit, Source::input(field));
+        }
     } else if let Some(limit) = cx.options.preset.pids_limit(cx.host.rootless()) {
         let preset = cx.options.preset;
         d.set_pids_limit(limit, Source::default(preset.default_name("pids_limit")));
     }
     Ok(())
+}
+
+/// Rootful, runc creates the cgroup and every limit applies (as before). Rootless, a limit
+/// needs a writable cgroup with its controller delegated; otherwise it is dropped with W013
+/// naming the field (an error when strict), so the container still starts.
+fn rootless_applies(
+    cx: &Context<'_>,
+    d: &mut Draft,
+    field: &str,
+    controller: &'static str,
+) -> Result<bool> {
+    if !cx.host.rootless() {
+        return Ok(true);
+    }
+    applicable(cx, d, field, Need::Controller(controller))
 }
 
 #[cfg(test)]

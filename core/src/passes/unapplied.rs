@@ -14,46 +14,16 @@ use crate::trace::codes;
 /// Who handles a key instead, appended to the message.
 const ORCHESTRATOR: &str = "it is the orchestrator's to handle";
 const AGENT_STOP: &str = "the agent uses it when it stops the container";
-const NO_LIMIT: &str = "no cgroup setting is made for it";
 
-/// `(field relative to the service, set to a non-default value, note)` for each key.
+/// `(field relative to the service, set to a non-default value, note)` for each key. These
+/// have no runtime-spec field; the README says what the agent does with each.
 fn keys(s: &ServiceSpec) -> Vec<(&'static str, bool, &'static str)> {
-    let r = &s.resources;
     vec![
         (
-            "sysctls",
-            !s.sysctls.is_empty(),
-            "no `linux.sysctl` is written",
+            "stdin_open",
+            s.stdin_open,
+            "stdin is the agent's to attach (runc keeps the stdin it is given)",
         ),
-        ("tty", s.tty, "`process.terminal` stays false"),
-        ("stdin_open", s.stdin_open, "stdin is the agent's to attach"),
-        (
-            "extra_hosts",
-            !s.extra_hosts.is_empty(),
-            "/etc/hosts is the agent's to write",
-        ),
-        (
-            "pid_mode",
-            s.pid_mode.is_some(),
-            "the container gets its own PID namespace",
-        ),
-        (
-            "ipc_mode",
-            s.ipc_mode.is_some(),
-            "the container gets its own IPC namespace",
-        ),
-        (
-            "userns_mode",
-            s.userns_mode.is_some(),
-            "user namespaces follow the host snapshot only",
-        ),
-        (
-            "extra_groups",
-            !s.extra_groups.is_empty(),
-            "they are not added to `process.user.additionalGids`",
-        ),
-        ("labels", !s.labels.is_empty(), ORCHESTRATOR),
-        ("stop_signal", s.stop_signal.is_some(), AGENT_STOP),
         (
             "stop_grace_period",
             s.stop_grace_period.is_some(),
@@ -62,32 +32,8 @@ fn keys(s: &ServiceSpec) -> Vec<(&'static str, bool, &'static str)> {
         (
             "init_container",
             s.init_container == Some(true),
-            "no init process is injected",
+            "no init process is injected: the agent must put an init (tini, docker-init) first in `process.args`",
         ),
-        ("resources.cpuset", r.cpuset.is_some(), NO_LIMIT),
-        ("resources.cpu_shares", r.cpu_shares.is_some(), NO_LIMIT),
-        ("resources.memory_swap", r.memory_swap.is_some(), NO_LIMIT),
-        (
-            "resources.memory_reservation",
-            r.memory_reservation.is_some(),
-            NO_LIMIT,
-        ),
-        (
-            "resources.memory_swappiness",
-            r.memory_swappiness.is_some(),
-            NO_LIMIT,
-        ),
-        (
-            "resources.oom_score_adj",
-            r.oom_score_adj.is_some(),
-            "`process.oomScoreAdj` is not written",
-        ),
-        (
-            "resources.oom_kill_disable",
-            r.oom_kill_disable == Some(true),
-            NO_LIMIT,
-        ),
-        ("resources.blkio_weight", r.blkio_weight.is_some(), NO_LIMIT),
         ("port_mappings", !s.port_mappings.is_empty(), ORCHESTRATOR),
         ("expose", !s.expose.is_empty(), ORCHESTRATOR),
     ]
@@ -133,24 +79,24 @@ mod tests {
     fn default_service_gets_no_note() {
         assert!(noted("").is_empty());
         // Explicit defaults are not notes either.
-        assert!(noted("    tty: false\n    labels: {}\n    init_container: false\n").is_empty());
+        assert!(
+            noted("    stdin_open: false\n    expose: []\n    init_container: false\n").is_empty()
+        );
     }
 
     #[test]
     fn each_set_key_gets_one_note_naming_its_field() {
         let got = noted(concat!(
-            "    sysctls: { net.core.somaxconn: \"1024\" }\n",
-            "    labels: { team: a }\n",
-            "    resources: { cpu_shares: 512 }\n",
+            "    stdin_open: true\n",
+            "    init_container: true\n",
             "    expose: [\"3000\"]\n",
         ));
         let fields: Vec<&str> = got.iter().map(|(f, _)| f.as_str()).collect();
         assert_eq!(
             fields,
             [
-                "services.web.sysctls",
-                "services.web.labels",
-                "services.web.resources.cpu_shares",
+                "services.web.stdin_open",
+                "services.web.init_container",
                 "services.web.expose",
             ]
         );
@@ -159,23 +105,33 @@ mod tests {
             "{}",
             got[0].1
         );
-        assert!(got[1].1.contains("orchestrator"), "{}", got[1].1);
+        assert!(got[1].1.contains("tini"), "{}", got[1].1);
+        assert!(got[2].1.contains("orchestrator"), "{}", got[2].1);
     }
 
     #[test]
     fn every_key_in_the_table_is_noticed_when_set() {
         // A service setting every listed key: one note each, so the table misses none.
         let got = noted(concat!(
-            "    sysctls: { a: b }\n    tty: true\n    stdin_open: true\n",
-            "    extra_hosts: [\"db:10.0.0.1\"]\n",
-            "    pid_mode: host\n    ipc_mode: host\n    userns_mode: host\n",
-            "    extra_groups: [video]\n    labels: { a: b }\n    stop_signal: SIGINT\n",
+            "    stdin_open: true\n",
             "    stop_grace_period: 10s\n    init_container: true\n",
-            "    resources: { cpuset: \"0-1\", cpu_shares: 2, memory_swap: 1Gi, memory_reservation: 1Gi,",
-            " memory_swappiness: 0, oom_score_adj: 5, oom_kill_disable: true, blkio_weight: 100 }\n",
             "    expose: [\"80\"]\n    port_mappings: [{ container_port: 80 }]\n",
         ));
         let spec = &fixture("").service.spec;
         assert_eq!(got.len(), keys(spec).len());
+    }
+
+    #[test]
+    fn applied_keys_are_not_noted() {
+        // Each of these shapes the spec now (a pass of its own applies it): no I004.
+        let got = noted(concat!(
+            "    sysctls: { net.core.somaxconn: \"1\" }\n    tty: true\n",
+            "    extra_hosts: [\"db:10.0.0.1\"]\n    pid_mode: host\n    ipc_mode: host\n",
+            "    userns_mode: host\n    extra_groups: [\"44\"]\n    labels: { a: b }\n",
+            "    stop_signal: SIGINT\n",
+            "    resources: { cpuset: \"0-1\", cpu_shares: 2, memory_swap: 1Gi, memory_reservation: 1Gi,",
+            " memory_swappiness: 0, oom_score_adj: 5, oom_kill_disable: true, blkio_weight: 100 }\n",
+        ));
+        assert!(got.is_empty(), "{got:?}");
     }
 }

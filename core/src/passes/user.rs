@@ -4,7 +4,9 @@
 //! either is resolved through the image's /etc/passwd and /etc/group (see
 //! [`crate::image_user`]) and errors name the field it came from (`services.x.user` or
 //! `image.User`). An empty service `user` is an error, not "no user". Neither: 0:0.
-//! CDI `additionalGids` (e.g. the group owning /dev/dri nodes) join the image's groups.
+//! CDI `additionalGids` (e.g. the group owning /dev/dri nodes) join the image's groups, and
+//! so do the service's `extra_groups` (Docker's `--group-add`): a gid, or a group name from
+//! the image's /etc/group (an unknown name is an error naming the entry).
 
 use crate::draft::Draft;
 use crate::error::{Error, Result};
@@ -43,6 +45,32 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     }
     for (gid, source) in d.gpu.additional_gids.clone() {
         d.add_additional_gid(gid, source);
+    }
+    extra_groups(cx, d)
+}
+
+fn extra_groups(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
+    let groups = cx.image.map(|i| i.group_entries()).unwrap_or_default();
+    for (i, name) in cx.service.spec.extra_groups.iter().enumerate() {
+        let field = cx.service.field(&format!("extra_groups[{i}]"));
+        let name = name.trim();
+        let gid = match (groups.iter().find(|g| g.name == name), name.parse::<u32>()) {
+            (Some(g), _) => g.gid,
+            (None, Ok(gid)) => gid,
+            (None, Err(_)) => {
+                let why = if cx.image.is_some_and(|i| i.group.is_some()) {
+                    format!("`{name}`, which the image's /etc/group does not list")
+                } else {
+                    format!("`{name}`, but the image's /etc/group was not supplied to resolve it")
+                };
+                return Err(Error::invalid(
+                    field,
+                    "a numeric gid or a group name from the image's /etc/group",
+                    why,
+                ));
+            }
+        };
+        d.add_additional_gid(gid, Source::input(field));
     }
     Ok(())
 }
@@ -130,6 +158,34 @@ mod tests {
             d.process.user_origin,
             Some(Source::input("services.web.user"))
         );
+    }
+
+    #[test]
+    fn extra_groups_by_gid_or_image_group_name() {
+        let f = user_fixture(
+            "    user: \"app:staff\"\n    extra_groups: [video, \"4000\", staff]\n",
+            None,
+        );
+        let (_, gid, extra) = ids(&f).unwrap();
+        // staff is the primary group here but still listed once as a supplementary one.
+        assert_eq!((gid, extra), (50, vec![44, 4000, 50]));
+        let d = f.run(apply).unwrap();
+        assert_eq!(
+            d.trace()
+                .sources_of("process.user.additionalGids")
+                .map(|e| e.source.clone())
+                .collect::<Vec<_>>(),
+            [
+                Source::input("services.web.extra_groups[0]"),
+                Source::input("services.web.extra_groups[1]"),
+                Source::input("services.web.extra_groups[2]")
+            ]
+        );
+        let err = ids(&user_fixture("    extra_groups: [ghost]\n", None)).unwrap_err();
+        assert_eq!(err.field(), Some("services.web.extra_groups[0]"));
+        assert!(err.to_string().contains("does not list"), "{err}");
+        let err = ids(&fixture("    extra_groups: [video]\n")).unwrap_err();
+        assert!(err.to_string().contains("was not supplied"), "{err}");
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! into one. The rules are in [`rules::RULES`]; README and docs/security.md show the table.
 //!
 //! The review runs after the last pass and reads the finished draft: it sets no field. It
-//! names the input each finding came from, so it reads the provenance record (passes never
-//! do); every step is one pass over a list or a map lookup, linear in the size of the spec.
+//! names the input each finding came from, found from the inputs, never from the trace;
+//! every step is one pass over a list or a map lookup, n log n in the size of the spec.
 
 pub mod rules;
 
@@ -14,13 +14,14 @@ use std::collections::BTreeMap;
 
 use oci_spec::runtime::{LinuxNamespaceType, Mount};
 
-use crate::defaults::DEFAULT_CAPABILITIES;
+use crate::cdi::generate::GENERATED_FILE;
+use crate::defaults::{API_SOCKET_DESTINATION, DEFAULT_CAPABILITIES};
 use crate::draft::State;
 use crate::error::{Error, FieldPath, Result};
 use crate::inputs::Context;
 use crate::options::PolicyLevel;
 use crate::service::StorageSpec;
-use crate::trace::{Diagnostic, Severity, Source, Trace};
+use crate::trace::{Diagnostic, Severity, Source};
 use rules::{Rule, LOADER_VARIABLES};
 
 /// One finding: the rule, the input field concerned and what was found.
@@ -33,14 +34,9 @@ pub struct Finding {
 
 /// Review the finished draft under the caller's policy level: refuse the render, or append
 /// the findings to `diagnostics` as warnings.
-pub fn review(
-    cx: &Context<'_>,
-    state: &State,
-    trace: &Trace,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Result<()> {
+pub fn review(cx: &Context<'_>, state: &State, diagnostics: &mut Vec<Diagnostic>) -> Result<()> {
     let level = cx.options.policy;
-    for f in findings(cx, state, trace) {
+    for f in findings(cx, state) {
         if level != PolicyLevel::Permissive && f.rule.level <= level {
             let message = format!("{} (refused by policy `{}`)", f.message, level.name());
             return Err(refusal(f.rule.id, f.field, message));
@@ -73,7 +69,7 @@ fn refusal(code: &str, field: Option<String>, message: String) -> Error {
 }
 
 /// Every finding, in rule order within each kind of check.
-pub fn findings(cx: &Context<'_>, state: &State, trace: &Trace) -> Vec<Finding> {
+pub fn findings(cx: &Context<'_>, state: &State) -> Vec<Finding> {
     let mut out = Vec::new();
     let svc = cx.service;
     let privileged = svc.spec.privileged;
@@ -82,7 +78,7 @@ pub fn findings(cx: &Context<'_>, state: &State, trace: &Trace) -> Vec<Finding> 
         field,
         message,
     };
-    mounts(cx, state, trace, &mut out);
+    mounts(cx, state, &mut out);
     loader_env(cx, state, &mut out);
     if privileged {
         out.push(found(
@@ -198,13 +194,16 @@ fn user_field(cx: &Context<'_>, state: &State) -> String {
     }
 }
 
-/// Loader variables a CDI spec sets, in the container's env or a hook's (which runs on the
-/// host).
+/// Loader variables a CDI file of the host sets, in the container's env or a hook's (which
+/// runs on the host). The spec ocigen generates itself (`cdi_generated`) sets
+/// `LD_LIBRARY_PATH` to the driver folder it mounts: that one is ours, not a finding.
 fn loader_env(cx: &Context<'_>, state: &State, out: &mut Vec<Finding>) {
     let field = Some(cx.service.field("resources.gpu"));
     let is_loader = |key: &str| LOADER_VARIABLES.contains(&key);
+    let from_host_cdi =
+        |source: &Source| matches!(source, Source::Cdi { file, .. } if file != GENERATED_FILE);
     for (key, _, source) in &state.gpu.env {
-        if matches!(source, Source::Cdi { .. }) && is_loader(key) {
+        if from_host_cdi(source) && is_loader(key) {
             out.push(Finding {
                 rule: rules::LOADER_ENV,
                 field: field.clone(),
@@ -212,7 +211,7 @@ fn loader_env(cx: &Context<'_>, state: &State, out: &mut Vec<Finding>) {
             });
         }
     }
-    for (stage, hook, source) in &state.gpu.hooks {
+    for (stage, hook, source) in state.gpu.hooks.iter().filter(|(_, _, s)| from_host_cdi(s)) {
         let keys = hook
             .env()
             .iter()
@@ -231,50 +230,48 @@ fn loader_env(cx: &Context<'_>, state: &State, out: &mut Vec<Finding>) {
     }
 }
 
-/// The sources of the last write of each mount destination (consecutive trace entries of
-/// one target are one write).
-fn mount_sources(trace: &Trace) -> BTreeMap<&str, Vec<&Source>> {
-    let mut out: BTreeMap<&str, (usize, Vec<&Source>)> = BTreeMap::new();
-    for (i, e) in trace.entries.iter().enumerate() {
-        let Some(dest) = e.target.strip_prefix("mounts.") else {
-            continue;
-        };
-        let slot = out.entry(dest).or_insert((i, Vec::new()));
-        if slot.0 + 1 != i {
-            slot.1.clear();
-        }
-        slot.0 = i;
-        slot.1.push(&e.source);
+/// Which input wrote the final mount at each destination, other than ocigen's own mounts
+/// (defaults, resolv.conf, /etc/hosts): the field to name and the source to show. The
+/// mounts pass writes defaults, then storage entries, then the API socket, then the GPU
+/// plan's mounts, a later one replacing an earlier one at the same destination; the same
+/// order here gives the same winner.
+fn mount_origins(cx: &Context<'_>, state: &State) -> BTreeMap<String, (String, String)> {
+    let mut out = BTreeMap::new();
+    for (i, s) in cx.service.spec.storage.iter().enumerate() {
+        let field = cx.service.field(&format!("storage[{i}]"));
+        out.insert(
+            s.target().to_string(),
+            (field.clone(), format!("service field {field}")),
+        );
     }
-    out.into_iter().map(|(k, (_, v))| (k, v)).collect()
+    if cx.options.api_socket.is_some() {
+        out.insert(
+            API_SOCKET_DESTINATION.to_string(),
+            (
+                "options.api_socket".into(),
+                "render option api_socket".into(),
+            ),
+        );
+    }
+    let gpu_field = cx.service.field("resources.gpu");
+    for (m, source) in &state.gpu.mounts {
+        let dest = m.destination().to_string_lossy().into_owned();
+        out.insert(dest, (gpu_field.clone(), source.to_string()));
+    }
+    out
 }
 
-fn mounts(cx: &Context<'_>, state: &State, trace: &Trace, out: &mut Vec<Finding>) {
-    let sources = mount_sources(trace);
-    let privileged_field = cx.service.field("privileged");
+fn mounts(cx: &Context<'_>, state: &State, out: &mut Vec<Finding>) {
+    let origins = mount_origins(cx, state);
     for m in &state.mounts {
         let dest = m.destination().to_string_lossy().into_owned();
-        // ocigen's own mounts (the defaults, some shaped by `privileged`) are not findings.
-        let origin = sources.get(dest.as_str()).and_then(|list| {
-            list.iter().copied().find(|s| match s {
-                Source::Default { .. } => false,
-                Source::Input { field } => *field != privileged_field,
-                _ => true,
-            })
-        });
-        let Some(origin) = origin else {
+        let Some((field, origin)) = origins.get(&dest) else {
             continue;
-        };
-        let field = match origin {
-            Source::Input { field } => Some(field.clone()),
-            Source::Option { name } => Some(format!("options.{name}")),
-            Source::Cdi { .. } => Some(cx.service.field("resources.gpu")),
-            _ => None,
         };
         let mut found = |rule: Rule, message: String| {
             out.push(Finding {
                 rule,
-                field: field.clone(),
+                field: Some(field.clone()),
                 message: format!("{message} (from {origin})"),
             })
         };

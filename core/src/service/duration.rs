@@ -119,6 +119,24 @@ impl Visitor<'_> for DurationVisitor {
     }
 }
 
+/// A string of `<integer><unit>` terms; the pattern is built from [`UNITS`], so the schema
+/// accepts exactly the units the parser does.
+impl schemars::JsonSchema for HumanDuration {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "HumanDuration".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let units: Vec<&str> = UNITS.iter().map(|(name, _)| *name).collect();
+        let term = format!("[0-9]+\\s*({})\\s*", units.join("|"));
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A duration such as \"15s\", \"500ms\" or \"1h 30m\" (a bare number is refused)",
+            "pattern": format!("^\\s*({term})+$"),
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for HumanDuration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_str(DurationVisitor)

@@ -4,12 +4,13 @@
 //! typo is an error. Same conventions as `schedule.rs` (`None` = upstream's default, unknown
 //! keys denied everywhere).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::duration::HumanDuration;
 use super::schedule::{EndpointSpec, ExposeType, HealthSpec};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceType {
     #[default]
@@ -24,7 +25,7 @@ pub enum ServiceType {
     Job,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WasmConfig {
     #[serde(default)]
@@ -65,7 +66,7 @@ pub struct WasmConfig {
     pub precompile: Option<bool>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WasmCapabilities {
     #[serde(default)]
@@ -88,7 +89,7 @@ pub struct WasmCapabilities {
     pub sockets: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WasmPreopen {
     pub source: String,
@@ -97,7 +98,7 @@ pub struct WasmPreopen {
     pub readonly: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LogsConfig {
     /// `disk` (default) or `memory`.
@@ -110,7 +111,7 @@ pub struct LogsConfig {
 }
 
 /// Docker-style runtime restart policy (distinct from `errors.on_panic`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContainerRestartPolicy {
     pub kind: ContainerRestartKind,
@@ -120,7 +121,7 @@ pub struct ContainerRestartPolicy {
     pub delay: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ContainerRestartKind {
     No,
@@ -130,7 +131,7 @@ pub enum ContainerRestartKind {
 }
 
 /// `port_mappings` entry (Docker `-p`). Publishing is the runtime's job, not the OCI spec's.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PortMapping {
     /// None or 0: an ephemeral host port.
@@ -145,7 +146,7 @@ pub struct PortMapping {
     pub host_ip: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PortProtocol {
     Tcp,
@@ -153,7 +154,7 @@ pub enum PortProtocol {
 }
 
 /// Deployment-level `externals` entry: a proxy backend with no container.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExternalSpec {
     pub backends: Vec<String>,
@@ -164,7 +165,7 @@ pub struct ExternalSpec {
 }
 
 /// Deployment-level `tunnels` entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TunnelDefinition {
     pub from: String,
@@ -179,7 +180,7 @@ pub struct TunnelDefinition {
 }
 
 /// Deployment-level `api`. Absent: enabled on 0.0.0.0:3669 with swagger.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApiSpec {
     #[serde(default)]

@@ -11,12 +11,13 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::duration::HumanDuration;
 
 /// `rtype`: how the container's lifecycle is driven.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ResourceType {
     #[default]
@@ -25,7 +26,7 @@ pub enum ResourceType {
     Cron,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointSpec {
     pub name: String,
@@ -48,7 +49,7 @@ pub struct EndpointSpec {
     pub tunnel: Option<EndpointTunnelConfig>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     Http,
@@ -58,7 +59,7 @@ pub enum Protocol {
     Websocket,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ExposeType {
     Public,
@@ -66,7 +67,7 @@ pub enum ExposeType {
     Internal,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StreamEndpointConfig {
     #[serde(default)]
@@ -79,7 +80,7 @@ pub struct StreamEndpointConfig {
     pub health_check: Option<StreamHealthCheck>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum StreamHealthCheck {
     TcpConnect,
@@ -90,7 +91,7 @@ pub enum StreamHealthCheck {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointTunnelConfig {
     #[serde(default)]
@@ -108,7 +109,7 @@ pub struct EndpointTunnelConfig {
     pub access: Option<TunnelAccessConfig>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TunnelAccessConfig {
     #[serde(default)]
@@ -120,7 +121,7 @@ pub struct TunnelAccessConfig {
 }
 
 /// `scale`, tagged by `mode`. Absent means upstream's default (adaptive 1..10, 30s cooldown).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "mode", rename_all = "lowercase", deny_unknown_fields)]
 pub enum ScaleSpec {
     Adaptive {
@@ -137,7 +138,7 @@ pub enum ScaleSpec {
     Manual,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScaleTargets {
     /// Percent, 0-100.
@@ -150,7 +151,7 @@ pub struct ScaleTargets {
     pub rps: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DependsSpec {
     pub service: String,
@@ -165,7 +166,7 @@ pub struct DependsSpec {
     pub on_timeout: Option<StepAction>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DependencyCondition {
     Started,
@@ -174,7 +175,7 @@ pub enum DependencyCondition {
 }
 
 /// What to do when a dependency times out or an init step fails.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum StepAction {
     Fail,
@@ -183,7 +184,7 @@ pub enum StepAction {
 }
 
 /// `health`. Absent means upstream's default (tcp check on the first endpoint, 5s grace).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HealthSpec {
     #[serde(default)]
@@ -200,7 +201,7 @@ pub struct HealthSpec {
 
 /// `health.check`, tagged by `type`. Older docs use `type: exec` with an argv list; upstream
 /// rejects that, and so do we (the variant is `command` with one string).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
 pub enum HealthCheck {
     /// Port 0 means "the first endpoint".
@@ -218,14 +219,14 @@ pub enum HealthCheck {
     },
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InitSpec {
     #[serde(default)]
     pub steps: Vec<InitStep>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InitStep {
     pub id: String,
@@ -242,7 +243,7 @@ pub struct InitStep {
     pub on_failure: Option<StepAction>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorsSpec {
     #[serde(default)]
@@ -251,7 +252,7 @@ pub struct ErrorsSpec {
     pub on_panic: Option<PanicPolicy>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InitFailurePolicy {
     /// Default (None): `fail`.
@@ -259,7 +260,7 @@ pub struct InitFailurePolicy {
     pub action: Option<InitFailureAction>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum InitFailureAction {
     Fail,
@@ -267,7 +268,7 @@ pub enum InitFailureAction {
     Backoff,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PanicPolicy {
     /// Default (None): `restart`.
@@ -275,7 +276,7 @@ pub struct PanicPolicy {
     pub action: Option<PanicAction>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PanicAction {
     Restart,
@@ -285,7 +286,7 @@ pub enum PanicAction {
 
 /// `network`: overlay membership and join policy (not the container's network namespace;
 /// that is `network_mode`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceNetworkSpec {
     #[serde(default)]
@@ -294,7 +295,7 @@ pub struct ServiceNetworkSpec {
     pub join: Option<JoinPolicy>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OverlaysSpec {
     #[serde(default)]
@@ -303,7 +304,7 @@ pub struct OverlaysSpec {
     pub global: Option<OverlaySettings>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OverlaySettings {
     #[serde(default)]
@@ -314,7 +315,7 @@ pub struct OverlaySettings {
     pub isolated: Option<bool>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JoinPolicy {
     #[serde(default)]
@@ -323,7 +324,7 @@ pub struct JoinPolicy {
     pub scope: Option<JoinScope>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JoinMode {
     Open,
@@ -331,7 +332,7 @@ pub enum JoinMode {
     Closed,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JoinScope {
     Service,
@@ -339,7 +340,7 @@ pub enum JoinScope {
 }
 
 /// `overlay`: per-service overlay attachment mode.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceOverlay {
     #[serde(default)]
@@ -348,7 +349,7 @@ pub struct ServiceOverlay {
     pub parent: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum OverlayMode {
     Auto,
@@ -356,7 +357,7 @@ pub enum OverlayMode {
     Dedicated,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeMode {
     #[default]
@@ -365,7 +366,7 @@ pub enum NodeMode {
     Exclusive,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NodeSelector {
     #[serde(default)]
@@ -375,7 +376,7 @@ pub struct NodeSelector {
 }
 
 /// `affinity`: `spread`, `pack`, or `{pin: "id=2"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupAffinity {
     Spread,
@@ -383,7 +384,7 @@ pub enum GroupAffinity {
     Pin(String),
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LifecycleSpec {
     #[serde(default)]
@@ -391,7 +392,7 @@ pub struct LifecycleSpec {
 }
 
 /// Windows-only isolation; accepted and ignored on Linux.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum IsolationMode {
     Auto,
@@ -399,7 +400,7 @@ pub enum IsolationMode {
     Hyperv,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetPlatform {
     pub os: OsKind,
@@ -409,7 +410,7 @@ pub struct TargetPlatform {
     pub os_version: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum OsKind {
     Linux,
@@ -417,7 +418,7 @@ pub enum OsKind {
     Macos,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ArchKind {
     Amd64,

@@ -6,12 +6,13 @@
 //! struct keeps paths; the keys a type does not take and the keys it needs are then checked
 //! here, with serde's own wording so they read like every other unknown or missing key.
 
+use schemars::JsonSchema;
 use serde::de::Error as _;
 use serde::{Deserialize, Serialize};
 
 use super::values::{ByteSize, OctalMode, TextVisitor, SIZE_EXPECTED};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StorageTier {
     #[default]
@@ -20,6 +21,7 @@ pub enum StorageTier {
     Network,
 }
 
+/// Its JSON Schema is `service/schema.rs`'s per-type shape, not the flat reader's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", try_from = "StorageFields")]
 pub enum StorageSpec {

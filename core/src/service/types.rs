@@ -16,6 +16,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::duration::HumanDuration;
@@ -25,7 +26,7 @@ use super::storage::StorageSpec;
 use super::values::{ByteSize, CpuQuota, EnvValue};
 
 /// Top-level deployment file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeploymentSpec {
     pub version: String,
@@ -41,7 +42,7 @@ pub struct DeploymentSpec {
 }
 
 /// One service. Field order follows upstream's ServiceSpec.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSpec {
     #[serde(default)]
@@ -164,7 +165,7 @@ pub struct ServiceSpec {
     pub localhost_reachability: Option<serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImageSpec {
     pub name: String,
@@ -175,7 +176,7 @@ pub struct ImageSpec {
     pub source_policy: Option<SourcePolicy>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PullPolicy {
     Always,
@@ -184,7 +185,7 @@ pub enum PullPolicy {
     Never,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SourcePolicy {
     LocalFirst,
@@ -196,7 +197,7 @@ pub enum SourcePolicy {
 /// `command`: a map. Docs written for an older schema use a list (`command: [sh, -c, ..]`);
 /// serde would read a list positionally into the fields and report a baffling
 /// `command[0]: expected a sequence`, so a list is refused up front with a hint instead.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, from = "CommandMap")]
 pub struct CommandSpec {
     #[serde(default)]
@@ -208,7 +209,7 @@ pub struct CommandSpec {
 }
 
 /// The map form of `command`, through which `CommandSpec` deserialises.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CommandFields {
     #[serde(default)]
@@ -219,6 +220,8 @@ struct CommandFields {
     workdir: Option<String>,
 }
 
+/// Its JSON Schema is the map's: the list form is refused.
+#[derive(JsonSchema)]
 struct CommandMap(CommandFields);
 
 impl From<CommandMap> for CommandSpec {
@@ -253,7 +256,7 @@ impl<'de> Deserialize<'de> for CommandMap {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResourcesSpec {
     #[serde(default)]
@@ -288,7 +291,7 @@ pub struct ResourcesSpec {
     pub blkio_weight: Option<u16>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GpuSpec {
     #[serde(default = "one")]
@@ -322,7 +325,7 @@ fn nvidia() -> String {
     "nvidia".to_string()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum GpuSharingMode {
     Exclusive,
@@ -330,7 +333,7 @@ pub enum GpuSharingMode {
     TimeSlice,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DistributedConfig {
     #[serde(default = "nccl")]
@@ -346,7 +349,7 @@ fn master_port() -> u16 {
     29500
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceSpec {
     pub path: String,
@@ -458,7 +461,7 @@ impl<'de> Deserialize<'de> for NetworkMode {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UlimitSpec {
     #[serde(default)]
@@ -469,7 +472,7 @@ pub struct UlimitSpec {
 
 /// One `replica_groups` entry: a role with its own count and overrides of the service's
 /// image, env, command and resources (scheduling only; it lives beside the types it overrides).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplicaGroup {
     pub role: String,

@@ -135,8 +135,9 @@ impl Snapshot {
 
     fn check_cgroup(&self) -> Result<()> {
         let own = &self.cgroup.own_path;
-        // An unreadable own path is recorded as such; a render that needs it says so.
-        if own.is_empty() && self.unreadable.contains_key("cgroup.own_path") {
+        // Empty: not recorded (an unreadable one is listed as such; a render that needs it
+        // says so). Nothing to escape with.
+        if own.is_empty() {
             return Ok(());
         }
         if !is_cgroup_path(own) {

@@ -5,18 +5,20 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::Path;
 
+use ocigen_core::cdi::generate::generate;
 use ocigen_core::error::escape_controls;
+use ocigen_core::inputs::Host;
 use ocigen_core::read::{locate, Source, Syntax};
 use ocigen_core::{
     canonical::to_canonical_json, parse_service_file, render as core_render,
-    requirements as core_requirements, validate::validate_config, CdiMode, DiagnosticCode,
-    ErrorCode, Image, ImageConfig, InputKind, Inputs, RenderOptions, Rendered, Requirements,
-    Service, ServiceFile, Severity, Snapshot,
+    requirements as core_requirements, validate::validate_config, CdiMode, Diagnostic,
+    DiagnosticCode, ErrorCode, Image, ImageConfig, InputKind, Inputs, RenderOptions, Rendered,
+    Requirements, Service, ServiceFile, Severity, Snapshot,
 };
 
 use super::{
-    BundleArgs, CliError, ExplainArgs, Format, ProbeArgs, RenderArgs, RenderInputs,
-    RequirementsArgs, ValidateArgs,
+    BundleArgs, CdiFormat, CdiGenerateArgs, CdiVendor, CliError, ExplainArgs, Format, ProbeArgs,
+    RenderArgs, RenderInputs, RequirementsArgs, ValidateArgs,
 };
 use crate::bundle;
 use crate::error::HostError;
@@ -121,6 +123,9 @@ fn emit(text: &str, output: Option<&Path>) -> Result<(), CliError> {
 }
 
 pub(super) fn probe(a: ProbeArgs) -> Result<(), CliError> {
+    if let Some(snapshot) = &a.check {
+        return super::check::probe_check(snapshot, a.host_root);
+    }
     let req = match &a.for_file {
         Some(file) => {
             let service = load_service(file, a.service.as_deref())?.service;
@@ -146,22 +151,76 @@ pub(super) fn requirements(a: RequirementsArgs) -> Result<(), CliError> {
     emit(&to_canonical_json(&req), None)
 }
 
-/// Render options from the flags (bundle and rootfs are set by the caller).
-fn options_for(service: &Service, i: &RenderInputs) -> RenderOptions {
-    let mut o = RenderOptions::new(service.name.clone(), i.replica);
-    o.hostname = i.hostname.clone();
-    o.host_network = i.host_network;
-    o.bundle_dir = i.bundle_dir.clone();
-    o.cgroup_parent = i.cgroup_parent.clone();
-    o.volume_paths = i.volumes.iter().cloned().collect();
-    o.extra_env = i.env.clone();
+/// Render options: the `--options` file (or the service's defaults), then each flag given
+/// on top of it (bundle and rootfs are set by the caller).
+fn options_for(service: &Service, i: &RenderInputs) -> Result<RenderOptions, CliError> {
+    let mut o = match &i.options {
+        Some(file) => {
+            let bad = |e: serde_json::Error| {
+                CliError::input(format!(
+                    "{}: not render options JSON: {e}",
+                    display_name(file)
+                ))
+            };
+            let mut value: serde_json::Value =
+                serde_json::from_str(&read_input(file)?).map_err(bad)?;
+            // The container is the service being rendered unless the file names another.
+            if let Some(map) = value.as_object_mut() {
+                map.entry("container_id")
+                    .or_insert_with(|| serde_json::json!({ "service": service.name }));
+            }
+            serde_json::from_value::<RenderOptions>(value).map_err(bad)?
+        }
+        None => RenderOptions::for_service(service.name.clone()),
+    };
+    let id = &mut o.container_id;
+    if let Some(replica) = i.replica {
+        id.replica = replica;
+    }
+    if let Some(role) = &i.role {
+        id.role = role.clone();
+    }
+    if let Some(node) = i.node_id {
+        id.node_id = node;
+    }
+    let set = |slot: &mut Option<String>, flag: &Option<String>| {
+        if flag.is_some() {
+            slot.clone_from(flag);
+        }
+    };
+    set(&mut o.hostname, &i.hostname);
+    set(&mut o.bundle_dir, &i.bundle_dir);
+    set(&mut o.cgroup_parent, &i.cgroup_parent);
+    set(&mut o.api_socket, &i.api_socket);
+    set(&mut o.cwd, &i.cwd);
+    o.host_network |= i.host_network;
+    o.strict |= i.strict;
+    o.volume_paths.extend(i.volumes.iter().cloned());
+    o.extra_env.extend(i.env.iter().cloned());
+    if !i.args.is_empty() {
+        o.args = Some(i.args.clone());
+    }
+    if let Some(gpus) = &i.gpus {
+        o.gpus = Some(gpus.iter().map(|g| g.trim().to_string()).collect());
+    }
+    for (id, ns, path) in &i.container_ns {
+        o.container_namespaces
+            .entry(id.clone())
+            .or_default()
+            .insert(ns.clone(), path.clone());
+    }
     if i.strict_cdi {
         o.cdi_mode = CdiMode::Strict;
     }
-    o.preset = i.preset.into();
-    o.policy = i.policy.into();
-    o.deny_warnings = i.deny_warnings;
-    o
+    if let Some(preset) = i.preset {
+        o.preset = preset.into();
+    }
+    if let Some(policy) = i.policy {
+        o.policy = policy.into();
+    }
+    o.deny_warnings |= i.deny_warnings;
+    o.cdi_generated |= i.cdi_generated;
+    Ok(o)
 }
 
 /// The text of each seccomp profile file the service names, keyed as written in its
@@ -217,7 +276,7 @@ fn do_render(
 ) -> Result<Rendered, CliError> {
     let loaded = load_service(&i.service_file, i.service.as_deref())?;
     let service = &loaded.service;
-    let mut options = options_for(service, i);
+    let mut options = options_for(service, i)?;
     adjust(&mut options);
     let req = core_requirements(service, &options);
     options.seccomp_profiles = read_seccomp_profiles(&i.service_file, &req.seccomp_profiles)?;
@@ -256,14 +315,21 @@ fn do_render(
         };
         core_err(e, &i.service_file, i.probe.as_deref())
     })?;
-    print_diagnostics(&rendered);
+    print_diagnostics(&rendered.diagnostics);
+    if options.cdi_generated {
+        // The render carried the generation's warnings; its notes (driver files a container
+        // will miss) are for the user only.
+        if let Ok(g) = generate(&Host::new(&snapshot), "--cdi-generated") {
+            print_notes(&g.notes);
+        }
+    }
     Ok(rendered)
 }
 
 /// `warning[W003]: message (field)` on stderr, control characters of user text escaped as
 /// in error messages.
-fn print_diagnostics(r: &Rendered) {
-    for d in &r.diagnostics {
+fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
         let severity = match d.severity {
             Severity::Warning => "warning",
             Severity::Info => "info",
@@ -277,6 +343,42 @@ fn print_diagnostics(r: &Rendered) {
         let line = format!("{}{field}", d.message);
         eprintln!("{severity}[{code}]: {}", escape_controls(&line));
     }
+}
+
+fn print_notes(notes: &[String]) {
+    for n in notes {
+        eprintln!("note: {}", escape_controls(n));
+    }
+}
+
+pub(super) fn cdi_generate(a: CdiGenerateArgs) -> Result<(), CliError> {
+    let CdiVendor::Nvidia = a.vendor;
+    let snapshot = match &a.probe {
+        Some(s) => Snapshot::from_json(display_name(s), &read_input(s)?)
+            .map_err(|e| core_err(e, "", None))?,
+        // A general probe: every NVIDIA node, capability node and driver file.
+        None => host_probe(&HostRoot::live(), None).map_err(|e| CliError::host(e.to_string()))?,
+    };
+    let shown = a
+        .probe
+        .as_deref()
+        .map(display_name)
+        .unwrap_or("the live host");
+    let g = generate(&Host::new(&snapshot), "cdi generate").map_err(|e| match e.code() {
+        // The host lacks a GPU, the driver or a node: a host problem, not the input's.
+        ErrorCode::Unsatisfiable => CliError::host(format!("{shown}: {e}")),
+        ErrorCode::MissingFact => CliError::host(format!(
+            "{shown}: {e} (a general `ocigen probe -o FILE` records every fact this needs)"
+        )),
+        _ => core_err(e, "", None),
+    })?;
+    print_diagnostics(g.diagnostics.as_slice());
+    print_notes(&g.notes);
+    let text = match a.format {
+        CdiFormat::Yaml => g.to_yaml(),
+        CdiFormat::Json => g.to_json(),
+    };
+    emit(&text, a.output.as_deref())
 }
 
 pub(super) fn render(a: RenderArgs) -> Result<(), CliError> {
@@ -299,12 +401,33 @@ pub(super) fn explain(a: ExplainArgs) -> Result<(), CliError> {
 pub(super) fn bundle(a: BundleArgs) -> Result<(), CliError> {
     let rootfs = bundle::canonical_rootfs(&a.rootfs).map_err(host_err_input)?;
     let out = bundle::create_bundle_dir(&a.out).map_err(host_err)?;
+    if a.cgroup_leaf {
+        cgroup_leaf()?;
+    }
     let rendered = do_render(&a.inputs, |o| {
         o.rootfs = Some(rootfs.to_string_lossy().into_owned());
         o.bundle_dir = Some(out.to_string_lossy().into_owned());
     })?;
     bundle::write_bundle(&out, &rendered).map_err(host_err)?;
     println!("{}", out.display());
+    Ok(())
+}
+
+/// `bundle --cgroup-leaf`: on a v2 host, move this command's whole scope into its leaf, so
+/// the probe that follows sees the agent in `<scope>/init` and runc can enable controllers in
+/// `<scope>/containers`.
+fn cgroup_leaf() -> Result<(), CliError> {
+    let host = HostRoot::live();
+    let snap = host_probe(&host, None).map_err(|e| CliError::host(e.to_string()))?;
+    let moved =
+        crate::cgroup_leaf::move_scope_into_leaf(&host, snap.cgroup.layout, std::process::id())
+            .map_err(|e| CliError::host(format!("--cgroup-leaf: {e}")))?;
+    match moved {
+        Some(parent) => eprintln!(
+            "ocigen: moved this scope's processes into its init leaf; containers go under {parent}"
+        ),
+        None => eprintln!("ocigen: --cgroup-leaf: nothing to move (not cgroup v2, or at the root)"),
+    }
     Ok(())
 }
 

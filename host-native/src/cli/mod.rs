@@ -4,6 +4,7 @@
 //! Exit codes: 0 ok; 1 invalid input (the message names file and field); 2 usage; 3 host or
 //! probe failure (including a snapshot that lacks a fact the render needs).
 
+mod check;
 mod commands;
 
 use std::ffi::OsString;
@@ -11,6 +12,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub use check::EXIT_DRIFT;
 
 /// Invalid input: a file or field is wrong.
 pub const EXIT_INPUT: u8 = 1;
@@ -58,7 +61,7 @@ pub struct Cli {
 pub enum Command {
     /// Probe this host and print the snapshot JSON.
     #[command(
-        after_help = "Examples:\n  ocigen probe                       # general snapshot (common device nodes)\n  ocigen probe --for web.yaml -o host.json   # exactly what web.yaml needs"
+        after_help = "Examples:\n  ocigen probe                       # general snapshot (common device nodes)\n  ocigen probe --for web.yaml -o host.json   # exactly what web.yaml needs\n  ocigen probe --check host.json     # still true? exit 0, or 1 with each changed fact"
     )]
     Probe(ProbeArgs),
     /// Render config.json for a service (on stdout; diagnostics on stderr).
@@ -81,11 +84,54 @@ pub enum Command {
         after_help = "Examples:\n  ocigen explain gpu.yaml --probe host.json\n  ocigen explain gpu.yaml --probe host.json --field linux.devices\nEach output field is listed with every source that set it: a service field, an image\nconfig field, a host fact of the snapshot, a named default, a CDI file and device, or a\nrender option."
     )]
     Explain(ExplainArgs),
+    /// Container Device Interface specs: `ocigen cdi generate` writes one for this host's
+    /// NVIDIA GPUs, without nvidia-ctk.
+    #[command(subcommand)]
+    Cdi(CdiCommand),
     /// Print the host facts a service needs (Requirements JSON).
     #[command(
         after_help = "Examples:\n  ocigen requirements web.yaml\n  ocigen requirements deploy.yaml --service api"
     )]
     Requirements(RequirementsArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CdiCommand {
+    /// Write a CDI spec for the host's NVIDIA GPUs from probe facts (no nvidia-ctk needed):
+    /// device nodes with the host's numbers, devices by index, UUID, MIG instance and `all`,
+    /// the driver's libraries and programs as read-only binds, and LD_LIBRARY_PATH.
+    #[command(
+        after_help = "Examples:\n  ocigen cdi generate -o /etc/cdi/nvidia.yaml\n  ocigen cdi generate --probe host.json --format json\nWithout --probe the live host is probed. Warnings (nodes the host lacks) go to stderr.\nTo render with a generated spec without writing one: ocigen render --cdi-generated."
+    )]
+    Generate(CdiGenerateArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CdiVendor {
+    /// NVIDIA GPUs (kind nvidia.com/gpu).
+    Nvidia,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CdiFormat {
+    Yaml,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CdiGenerateArgs {
+    /// The GPU vendor to generate for.
+    #[arg(long, value_enum, default_value_t = CdiVendor::Nvidia)]
+    pub vendor: CdiVendor,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CdiFormat::Yaml)]
+    pub format: CdiFormat,
+    /// Host snapshot from `ocigen probe`; without it the live host is probed.
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub probe: Option<String>,
+    /// Write here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -99,6 +145,10 @@ pub struct ProbeArgs {
     /// Write the snapshot here instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Re-probe the facts this snapshot holds and list each that changed (exit 1), or say
+    /// there is no drift (exit 0). `-` reads it from stdin.
+    #[arg(long, value_name = "SNAPSHOT", conflicts_with_all = ["for_file", "output"])]
+    pub check: Option<String>,
     /// Read the host through this directory instead of `/` (a host tree mounted elsewhere).
     #[arg(long, value_name = "DIR", hide = true, default_value = "/")]
     pub host_root: PathBuf,
@@ -125,9 +175,19 @@ pub struct RenderInputs {
     /// The image's /etc/group.
     #[arg(long, value_name = "FILE")]
     pub group: Option<String>,
-    /// Replica number (container id `<service>-rep-<N>`).
-    #[arg(long, value_name = "N", default_value_t = ocigen_core::options::DEFAULT_REPLICA)]
-    pub replica: u32,
+    /// Render options as JSON (the same form as fixtures/services/*.options.json: every
+    /// option the agent can pass); the flags below override what it sets.
+    #[arg(long, value_name = "FILE")]
+    pub options: Option<String>,
+    /// Replica number (container id `<service>-rep-<N>`; default 1, or the options file's).
+    #[arg(long, value_name = "N")]
+    pub replica: Option<u32>,
+    /// Replica role (container id `<service>-<ROLE>-<N>-on-<NODE>`).
+    #[arg(long, value_name = "ROLE")]
+    pub role: Option<String>,
+    /// Node id in the container id.
+    #[arg(long, value_name = "NODE")]
+    pub node_id: Option<u64>,
     /// Hostname (default: the container id).
     #[arg(long, value_name = "H")]
     pub hostname: Option<String>,
@@ -149,18 +209,44 @@ pub struct RenderInputs {
     /// Any CDI problem is an error (default: fall back to built-in passthrough with a warning).
     #[arg(long)]
     pub strict_cdi: bool,
+    /// For an NVIDIA GPU request, use a CDI spec generated from the snapshot (device nodes,
+    /// driver libraries and programs) instead of the host's CDI files: a host without
+    /// nvidia-ctk gets a container that runs nvidia-smi and CUDA.
+    #[arg(long)]
+    pub cdi_generated: bool,
+    /// A resource setting this host cannot apply is an error (default: left out, warning W013).
+    #[arg(long)]
+    pub strict: bool,
+    /// The GPUs assigned to this container: host indices or UUIDs, comma-separated
+    /// (`--gpus 2,5`, `--gpus GPU-0a1b...`); as many as the service's `resources.gpu.count`.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub gpus: Option<Vec<String>>,
+    /// Host path of the agent API socket to bind into the container.
+    #[arg(long, value_name = "PATH")]
+    pub api_socket: Option<String>,
+    /// Working directory (overrides the service and the image).
+    #[arg(long, value_name = "DIR")]
+    pub cwd: Option<String>,
+    /// The whole command line, one `--arg` per word (overrides the service and the image).
+    #[arg(long = "arg", value_name = "WORD", allow_hyphen_values = true)]
+    pub args: Vec<String>,
+    /// Another container's namespace to join for `*_mode: container:<ID>`:
+    /// `ID/TYPE=PATH`, e.g. `db/network=/proc/4242/ns/net`.
+    #[arg(long = "container-ns", value_name = "ID/TYPE=PATH", value_parser = container_ns)]
+    pub container_ns: Vec<(String, String, String)>,
     /// Directory of secret files `<dir>/<scope>/<name>` (default `$OCIGEN_SECRETS_DIR`);
     /// `OCIGEN_SECRET_<NAME>` variables are read too.
     #[arg(long, value_name = "DIR")]
     pub secrets_dir: Option<PathBuf>,
     /// Whose security defaults to follow: capabilities, seccomp profile, masked paths,
     /// rlimits, pids limit (README, "Presets").
-    #[arg(long, value_enum, default_value_t = PresetArg::Docker)]
-    pub preset: PresetArg,
+    /// Default `docker`, or the `--options` file's.
+    #[arg(long, value_enum)]
+    pub preset: Option<PresetArg>,
     /// Which policy rules (P001...) refuse the render; below the level their findings are
-    /// warnings (README, "Policy").
-    #[arg(long, value_enum, default_value_t = PolicyArg::Permissive)]
-    pub policy: PolicyArg,
+    /// warnings (README, "Policy"). Default `permissive`, or the `--options` file's.
+    #[arg(long, value_enum)]
+    pub policy: Option<PolicyArg>,
     /// Every warning (W and P codes) refuses the render.
     #[arg(long)]
     pub deny_warnings: bool,
@@ -245,6 +331,11 @@ pub struct BundleArgs {
     /// The bundle directory to write (created if needed; overrides --bundle-dir).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// cgroup v2, agent nested in a scope: first move every process of this command's scope
+    /// into `<scope>/init` and create `<scope>/containers` (see warning W014). Never done
+    /// without this flag.
+    #[arg(long)]
+    pub cgroup_leaf: bool,
 }
 
 #[derive(Debug, Args)]
@@ -271,6 +362,16 @@ fn key_value(s: &str) -> Result<(String, String), String> {
     }
 }
 
+fn container_ns(s: &str) -> Result<(String, String, String), String> {
+    let bad = || format!("expected ID/TYPE=PATH (e.g. db/network=/proc/4242/ns/net), got `{s}`");
+    let (key, path) = s.split_once('=').ok_or_else(bad)?;
+    let (id, ns) = key.split_once('/').ok_or_else(bad)?;
+    if id.is_empty() || ns.is_empty() || path.is_empty() {
+        return Err(bad());
+    }
+    Ok((id.to_string(), ns.to_string(), path.to_string()))
+}
+
 /// Parse `args` (including the program name) and run the command. Help and usage errors are
 /// printed here and returned as exit codes 0 and 2.
 pub fn run<I, T>(args: I) -> Result<ExitCode, CliError>
@@ -292,6 +393,7 @@ where
         Command::Validate(a) => commands::validate(a),
         Command::Explain(a) => commands::explain(a),
         Command::Requirements(a) => commands::requirements(a),
+        Command::Cdi(CdiCommand::Generate(a)) => commands::cdi_generate(a),
     }
     .map(|()| ExitCode::SUCCESS)
 }

@@ -25,8 +25,11 @@ const V1_CONTROLLERS: &[&str] = &[
 /// One line of /proc/self/cgroup: `hierarchy-id:controller,list:path`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CgroupLine {
+    /// The hierarchy id (0 for the v2 unified hierarchy).
     pub hierarchy: u32,
+    /// The v1 controllers of the hierarchy (a `name=` entry as written); empty on v2.
     pub controllers: Vec<String>,
+    /// The process's cgroup in that hierarchy (`/` is the root).
     pub path: String,
 }
 

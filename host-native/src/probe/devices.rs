@@ -47,6 +47,13 @@ pub(crate) fn probe_device(p: &mut Probe<'_>, host: &str) {
     let fact = format!("devices.{host}");
     match stat_device(&p.host.path(host)) {
         Ok(d) => {
+            // Rootless, the container's root is this user: record whether it may open the
+            // node (root may open every node, so root snapshots do not carry the fact).
+            if p.snap.user.euid != 0 && matches!(d, DeviceFact::Node(_)) {
+                let flags = nix::unistd::AccessFlags::R_OK | nix::unistd::AccessFlags::W_OK;
+                let ok = nix::unistd::access(&p.host.path(host), flags).is_ok();
+                p.snap.device_access.insert(host.to_string(), ok);
+            }
             p.snap.devices.insert(host.to_string(), d);
         }
         Err(e) => p.unreadable(&fact, format!("cannot stat {host}: {e}")),

@@ -1,6 +1,6 @@
 //! Who the agent is: euid/egid/user name, kernel, bounding capabilities, subordinate ids.
 
-use ocigen_core::snapshot::{KernelFacts, SubIdRange, UserFacts};
+use ocigen_core::snapshot::{IdMapTools, KernelFacts, SubIdRange, UserFacts};
 
 use super::{HostIdentity, Probe};
 use crate::capnames;
@@ -17,6 +17,7 @@ pub(crate) fn live_identity() -> (UserFacts, Result<KernelFacts, String>) {
         euid: euid.as_raw(),
         egid: egid.as_raw(),
         name,
+        id_map_tools: None,
     };
     let kernel = nix::sys::utsname::uname()
         .map_err(|e| format!("uname failed: {e}"))
@@ -86,6 +87,24 @@ pub(crate) fn probe_subids(p: &mut Probe<'_>) {
             p.snap.subgid = mine;
         }
     }
+}
+
+/// Rootless only: whether newuidmap/newgidmap exist where shadow-utils installs them (runc
+/// calls them by name from PATH; these are the directories every distribution uses). Root
+/// writes its maps itself, so the fact stays absent there and root snapshots do not change.
+pub(crate) fn probe_id_map_tools(p: &mut Probe<'_>) {
+    if p.snap.user.euid == 0 {
+        return;
+    }
+    let found = |tool: &str| {
+        ["/usr/bin", "/usr/sbin", "/bin", "/sbin"]
+            .iter()
+            .any(|dir| p.host.path(&format!("{dir}/{tool}")).is_file())
+    };
+    p.snap.user.id_map_tools = Some(IdMapTools {
+        newuidmap: found("newuidmap"),
+        newgidmap: found("newgidmap"),
+    });
 }
 
 /// Parse `owner:start:count` lines; comments, blanks and malformed lines are skipped

@@ -7,9 +7,12 @@
 
 mod cdi;
 mod cgroup;
+mod cpus;
 mod devices;
 mod gpus;
 mod identity;
+mod ldcache;
+mod nvidia_driver;
 mod security;
 
 use std::collections::BTreeMap;
@@ -24,6 +27,10 @@ use crate::error::{HostError, HostResult};
 pub use cgroup::{parse_proc_cgroup, CgroupLine};
 pub use devices::stat_device;
 pub use identity::parse_subids;
+pub use ldcache::{arch_flag, parse_ld_cache, write_ld_cache, CacheEntry};
+pub use nvidia_driver::{
+    library_folders, parse_capability_minor, parse_driver_version, resolve, BINARY_FOLDERS,
+};
 
 /// Device nodes stat'ed by a general probe (no `--for`): the GPU and common passthrough
 /// nodes. Discovered `/dev/nvidia*`, `/dev/nvidia-caps/*` and DRM nodes are added to these.
@@ -42,7 +49,9 @@ pub const DEFAULT_DEVICE_PATHS: &[&str] = &[
 /// inject fixed values so a fake tree probes the same everywhere.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HostIdentity {
+    /// The effective uid, gid and user name.
     pub user: UserFacts,
+    /// Kernel release and architecture.
     pub kernel: KernelFacts,
 }
 
@@ -138,8 +147,8 @@ impl Probe<'_> {
 
 /// Probe the host. With `requirements`, exactly the devices, paths and variables they name are
 /// probed; without, the [`DEFAULT_DEVICE_PATHS`] plus discovered GPU nodes. The always-gathered
-/// basics (kernel, user, capabilities, subids, cgroup, /proc/devices, GPUs, DRM, CDI, LSMs,
-/// the agent's rlimits) come either way.
+/// basics (kernel, user, capabilities, subids, cgroup, /proc/devices, GPUs, the NVIDIA
+/// driver's files, DRM, CDI, LSMs, the agent's rlimits) come either way.
 pub fn probe(host: &HostRoot, requirements: Option<&Requirements>) -> HostResult<Snapshot> {
     match std::fs::metadata(&host.root) {
         Ok(m) if m.is_dir() => {}
@@ -161,9 +170,12 @@ pub fn probe(host: &HostRoot, requirements: Option<&Requirements>) -> HostResult
     identity::probe_identity(&mut p);
     identity::probe_capabilities(&mut p);
     identity::probe_subids(&mut p);
+    identity::probe_id_map_tools(&mut p);
     devices::probe_proc_devices(&mut p);
     cgroup::probe_cgroup(&mut p);
+    cpus::probe_cpuset(&mut p);
     gpus::probe_nvidia(&mut p);
+    nvidia_driver::probe_nvidia_driver(&mut p);
     gpus::probe_drm(&mut p);
     cdi::probe_cdi(&mut p);
     security::probe_lsm(&mut p);

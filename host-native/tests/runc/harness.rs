@@ -18,7 +18,7 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(30);
 /// The busybox applets the probe script and the tests call, linked to `bin/busybox`.
 const APPLETS: &[&str] = &[
     "sh", "awk", "cat", "env", "grep", "head", "hostname", "id", "ls", "mkdir", "mknod",
-    "readlink", "sed", "stat", "tr", "true", "unshare", "wc",
+    "readlink", "sed", "sleep", "stat", "tr", "true", "unshare", "wc",
 ];
 
 const PROBE: &str = include_str!("probe.sh");
@@ -191,15 +191,41 @@ impl Case {
         serde_json::from_str(&config).expect("config.json is JSON")
     }
 
+    fn runc(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(&self.tools.runc);
+        c.arg("--root").arg(self.host_dir("runc-state")).args(args);
+        c
+    }
+
+    /// Bundle and `runc create` the container without starting it: its init process holds
+    /// its namespaces (for another case to join) and `runc state` shows it. Deleted on drop.
+    pub fn create(&self) -> Created<'_> {
+        self.bundle();
+        // The container's init keeps runc's stdio: a pipe here would never reach EOF.
+        let log = self.path("create.err");
+        let status = self
+            .runc(&["create", "--bundle"])
+            .arg(self.path("bundle"))
+            .arg(&self.id)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("create.err"))
+            .status()
+            .expect("runc create");
+        let created = Created { case: self };
+        assert!(
+            status.success(),
+            "{}: runc create failed: {}",
+            self.id,
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        created
+    }
+
     /// Bundle, run the container to completion and return what the probe printed.
     pub fn run(&self) -> Facts {
         let config = self.bundle();
-        let state = self.host_dir("runc-state");
-        let runc = |args: &[&str]| {
-            let mut c = Command::new(&self.tools.runc);
-            c.arg("--root").arg(&state).args(args);
-            c
-        };
+        let runc = |args: &[&str]| self.runc(args);
         let bundle = self.path("bundle");
         let mut child = runc(&["run", "--bundle"])
             .arg(&bundle)
@@ -251,6 +277,119 @@ impl Case {
     }
 }
 
+impl Case {
+    /// Like [`Case::run`] for a container with `process.terminal`: started detached with a
+    /// console socket, as an agent starts one; the pty master runc sends over the socket is
+    /// read until the container's side closes, and is what the probe printed.
+    pub fn run_with_console(&self) -> Facts {
+        use std::os::unix::net::UnixListener;
+        let config = self.bundle();
+        let socket = self.path("console.sock");
+        let listener = UnixListener::bind(&socket).expect("console socket");
+        let log = self.path("run.err");
+        let status = self
+            .runc(&["run", "--detach", "--console-socket"])
+            .arg(&socket)
+            .arg("--bundle")
+            .arg(self.path("bundle"))
+            .arg(&self.id)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("run.err"))
+            .status()
+            .expect("runc run --detach");
+        let stderr = std::fs::read_to_string(&log).unwrap_or_default();
+        if !status.success() {
+            let _ = self.runc(&["delete", "-f", &self.id]).output();
+            panic!("{}: runc run --detach failed ({status}): {stderr}", self.id);
+        }
+        let (stream, _) = listener
+            .accept()
+            .expect("runc connects to the console socket");
+        let mut master = receive_fd(&stream);
+        let reader = std::thread::spawn(move || {
+            let mut out = Vec::new();
+            // EIO once the container's side of the pty is closed: the end of its output.
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = master.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                out.extend_from_slice(&buf[..n]);
+            }
+            String::from_utf8_lossy(&out).into_owned()
+        });
+        let start = Instant::now();
+        while !reader.is_finished() && start.elapsed() < RUN_TIMEOUT {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.runc(&["delete", "-f", &self.id]).output();
+        let stdout = reader.join().unwrap_or_default();
+        let facts = Facts::parse(stdout, stderr, config);
+        assert_eq!(facts.get("probe"), "done", "probe did not finish\n{facts}");
+        facts
+    }
+}
+
+/// The one file descriptor sent with SCM_RIGHTS on `stream` (runc's console master).
+fn receive_fd(stream: &std::os::unix::net::UnixStream) -> std::fs::File {
+    use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags};
+    use std::os::fd::{AsRawFd, FromRawFd};
+    let mut data = [0u8; 256];
+    let mut iov = [std::io::IoSliceMut::new(&mut data)];
+    let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
+    let msg = recvmsg::<()>(
+        stream.as_raw_fd(),
+        &mut iov,
+        Some(&mut space),
+        MsgFlags::empty(),
+    )
+    .expect("recvmsg on the console socket");
+    let fd = msg
+        .cmsgs()
+        .expect("control messages")
+        .find_map(|c| match c {
+            ControlMessageOwned::ScmRights(fds) => fds.first().copied(),
+            _ => None,
+        })
+        .expect("runc sent a file descriptor");
+    // SAFETY: the kernel just installed `fd` in this process for us, and nothing else owns it.
+    unsafe { std::fs::File::from_raw_fd(fd) }
+}
+
+/// A created (not started) container, deleted when dropped.
+pub struct Created<'a> {
+    case: &'a Case,
+}
+
+impl Created<'_> {
+    /// `runc state` of the container, as JSON.
+    pub fn state(&self) -> serde_json::Value {
+        let out = self
+            .case
+            .runc(&["state", &self.case.id])
+            .output()
+            .expect("runc state");
+        assert!(
+            out.status.success(),
+            "runc state: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("runc state is JSON")
+    }
+
+    /// The host pid of the container's init process.
+    pub fn pid(&self) -> u64 {
+        self.state()["pid"].as_u64().expect("state has a pid")
+    }
+}
+
+impl Drop for Created<'_> {
+    fn drop(&mut self) {
+        let _ = self.case.runc(&["delete", "-f", &self.case.id]).output();
+    }
+}
+
 /// A device node created on the host for one case, removed when dropped.
 pub struct HostNode(pub PathBuf);
 
@@ -285,8 +424,10 @@ pub struct Facts {
 
 impl Facts {
     fn parse(stdout: String, stderr: String, config: serde_json::Value) -> Facts {
+        // A container with a terminal writes through a pty, which ends lines with \r\n.
         let map = stdout
             .lines()
+            .map(|l| l.trim_end_matches('\r'))
             .filter_map(|l| l.split_once('='))
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();

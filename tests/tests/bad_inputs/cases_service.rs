@@ -242,6 +242,11 @@ pub fn cases() -> Vec<Case> {
         ));
     }
     out.push(case(
+        "gpu count beyond any host",
+        svc("resources: {gpu: {count: 4000000000}}"),
+        invalid("services.web.resources.gpu.count"),
+    ));
+    out.push(case(
         "user empty",
         svc("user: \"\""),
         invalid("services.web.user"),

@@ -172,7 +172,34 @@ fn build(input: &Input) -> Result<RenderRequest, String> {
             req.snapshot_json = snapshot(stem);
         }
     }
+    record_bind_sources(&mut req);
     Ok(req)
+}
+
+/// The snapshot records every bind source the service names (as the probe would), so a row
+/// meets the check it is about, not a missing host fact.
+fn record_bind_sources(req: &mut RenderRequest) {
+    let sources: Vec<String> = req
+        .service_text
+        .split("source: ")
+        .skip(1)
+        .filter_map(|rest| rest.split([',', '}']).next())
+        .map(|s| s.trim().to_string())
+        .filter(|s| s.starts_with('/'))
+        .collect();
+    if sources.is_empty() {
+        return;
+    }
+    let mut v: Value = serde_json::from_str(&req.snapshot_json).expect("json");
+    for source in sources {
+        let kind = if source.ends_with(".sock") {
+            "socket"
+        } else {
+            "directory"
+        };
+        v["paths"][source] = kind.into();
+    }
+    req.snapshot_json = v.to_string();
 }
 
 fn envelope(req: &Result<RenderRequest, String>) -> Value {

@@ -40,6 +40,10 @@ fn snapshot_json(
         v["subgid"] = json!([{"owner": "agent", "start": 100000, "count": 65536}]);
     }
     v["cgroup"]["own_path"] = own_path.into();
+    // The bind sources of the storage pool, as a probe for such a service records them.
+    v["paths"]["/srv/data"] = "directory".into();
+    v["paths"]["/"] = "directory".into();
+    v["paths"]["/var/run/docker.sock"] = "socket".into();
     v["cgroup"]["root_writable"] = root_writable.into();
     for (path, n) in DEVICES.iter().zip(numbers) {
         v["devices"][*path] = match n {
