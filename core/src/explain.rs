@@ -132,6 +132,8 @@ mod tests {
         .expect("parses");
         let service = file.service(None).expect("one service");
         let mut snapshot = Snapshot::default();
+        snapshot.snapshot_version = crate::snapshot::SNAPSHOT_VERSION;
+        snapshot.cgroup.own_path = "/".into();
         snapshot.cgroup.root_writable = true;
         snapshot.kernel.arch = "x86_64".into();
         snapshot.kernel.release = "6.8.0".into();

@@ -67,6 +67,11 @@ pub fn render(inputs: &Inputs<'_>) -> Result<Rendered> {
 /// [`render`], also returning the name of every snapshot fact the passes read (whether the
 /// render succeeded or not), for checking [`crate::requirements()`] against.
 pub fn render_recording(inputs: &Inputs<'_>) -> (Result<Rendered>, BTreeSet<String>) {
+    // Inputs are checked before anything reads them (crate::checks); the CDI spec the core
+    // may generate below is its own.
+    if let Err(e) = crate::checks::inputs(inputs) {
+        return (Err(e), BTreeSet::new());
+    }
     // The `cdi_generated` option renders against a snapshot whose CDI file is generated.
     let (prepared, mut read) = crate::cdi::generate::snapshot_for_render(inputs);
     let prepared = match prepared {
@@ -92,7 +97,10 @@ fn run_passes(cx: &Context<'_>) -> Result<Rendered> {
         draft.start_pass(name);
         pass(cx, &mut draft)?;
     }
-    let (state, diagnostics, trace) = draft.into_parts();
+    let (state, mut diagnostics, trace) = draft.into_parts();
+    // Last: the checks and the policy review of the finished draft, which set nothing.
+    crate::checks::finished(cx, &state)?;
+    crate::policy::review(cx, &state, &mut diagnostics)?;
     let spec = assemble(&state)?;
     Ok(Rendered {
         spec,

@@ -4,6 +4,7 @@
 //! both files.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::parse::parse_spec;
@@ -63,8 +64,11 @@ impl Registry {
             ..Registry::default()
         };
         for f in facts.files.iter().filter(|f| is_spec_file(&f.path)) {
-            // A file from a directory the snapshot does not list gets the lowest priority.
-            let priority = facts.dirs.iter().position(|d| *d == f.dir).unwrap_or(0);
+            // Only files of a listed directory, as the CDI library reads them (the snapshot
+            // check refuses any other; facts built in code must not smuggle one in either).
+            let Some(priority) = facts.dirs.iter().position(|d| *d == f.dir) else {
+                continue;
+            };
             match parse_spec(&f.path, &f.text) {
                 Ok(spec) => reg.specs.push(LoadedSpec {
                     file: f.path.clone(),
@@ -190,6 +194,14 @@ impl Registry {
     /// declares, one entry per shadowed file, in registry order.
     pub fn shadowed(&self, kind: &str) -> Vec<Shadowed> {
         let of_kind: Vec<&LoadedSpec> = self.specs.iter().filter(|s| s.spec.kind == kind).collect();
+        // Who declares each device name, in registry order: one pass over every device, so
+        // files with many devices cost n log n, not a scan of every file per device.
+        let mut by_name: BTreeMap<&str, Vec<&LoadedSpec>> = BTreeMap::new();
+        for s in &of_kind {
+            for d in &s.spec.devices {
+                by_name.entry(d.name.as_str()).or_default().push(s);
+            }
+        }
         let mut out = Vec::new();
         for low in &of_kind {
             let mut entry = Shadowed {
@@ -198,12 +210,11 @@ impl Registry {
                 devices: Vec::new(),
             };
             for dev in &low.spec.devices {
-                let winners = of_kind.iter().filter(|high| {
-                    high.priority > low.priority
-                        && high.spec.devices.iter().any(|d| d.name == dev.name)
-                });
+                let declared = by_name
+                    .get(dev.name.as_str())
+                    .map_or(&[][..], Vec::as_slice);
                 let mut hidden = false;
-                for high in winners {
+                for high in declared.iter().filter(|h| h.priority > low.priority) {
                     hidden = true;
                     if !entry.by.contains(&high.file) {
                         entry.by.push(high.file.clone());

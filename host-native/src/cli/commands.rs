@@ -88,9 +88,12 @@ fn core_err(e: ocigen_core::Error, service_file: &str, snapshot: Option<&str>) -
             CliError::host(format!("{e}{hint}"))
         }
         ErrorCode::Internal => CliError::host(e.to_string()),
-        ErrorCode::Parse | ErrorCode::Invalid | ErrorCode::Unsatisfiable | ErrorCode::Cdi => {
-            CliError::input(e.to_string())
-        }
+        // A policy refusal is about the input (what it asks for), so it is the user's to fix.
+        ErrorCode::Parse
+        | ErrorCode::Invalid
+        | ErrorCode::Unsatisfiable
+        | ErrorCode::Cdi
+        | ErrorCode::Policy => CliError::input(e.to_string()),
     }
 }
 
@@ -247,6 +250,10 @@ pub(super) fn options_for(service: &Service, i: &RenderInputs) -> Result<RenderO
     if let Some(preset) = i.preset {
         o.preset = preset.into();
     }
+    if let Some(policy) = i.policy {
+        o.policy = policy.into();
+    }
+    o.deny_warnings |= i.deny_warnings;
     o.cdi_generated |= i.cdi_generated;
     Ok(o)
 }

@@ -271,6 +271,34 @@ pub struct RenderInputs {
     /// Default `docker`, or the `--options` file's.
     #[arg(long, value_enum)]
     pub preset: Option<PresetArg>,
+    /// Which policy rules (P001...) refuse the render; below the level their findings are
+    /// warnings (README, "Policy"). Default `permissive`, or the `--options` file's.
+    #[arg(long, value_enum)]
+    pub policy: Option<PolicyArg>,
+    /// Every warning (W and P codes) refuses the render.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+/// `--policy`: the core's [`ocigen_core::PolicyLevel`] as a command-line value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyArg {
+    /// Findings are warnings.
+    Permissive,
+    /// The baseline rules refuse the render (privileged, host namespaces, host / and /etc...).
+    Baseline,
+    /// Every rule refuses the render (root user, capabilities kept, host paths...).
+    Restricted,
+}
+
+impl From<PolicyArg> for ocigen_core::PolicyLevel {
+    fn from(p: PolicyArg) -> Self {
+        match p {
+            PolicyArg::Permissive => ocigen_core::PolicyLevel::Permissive,
+            PolicyArg::Baseline => ocigen_core::PolicyLevel::Baseline,
+            PolicyArg::Restricted => ocigen_core::PolicyLevel::Restricted,
+        }
+    }
 }
 
 /// `--preset`: the core's [`ocigen_core::Preset`] as a command-line value.
