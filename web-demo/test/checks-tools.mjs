@@ -44,7 +44,7 @@ export async function toolChecks({ page, check, idle, config, yaml, setYaml, sel
     assert.deepEqual(kinds, cli.changes.map((c) => c.kind));
     const text = await page.locator('#diff-list').textContent();
     assert.match(text, /from host fact subuid \[namespaces pass\]/, 'sources on both sides');
-    assert.match(await page.locator('#diff-summary').textContent(), /16 changes/);
+    assert.match(await page.locator('#diff-summary').textContent(), new RegExp(`^${cli.changes.length} changes`));
   });
 
   await check('a diff where both sides fail says so, not "identical"', async () => {
@@ -62,7 +62,8 @@ export async function toolChecks({ page, check, idle, config, yaml, setYaml, sel
     await select('diff-a', 'nogpu-v2-root');
     await select('diff-b', '__pasted__');
     // The pasted rootless snapshot of the earlier check is still there.
-    assert.match(await page.locator('#diff-summary').textContent(), /16 changes from nogpu-v2-root to pasted snapshot/);
+    const cli = JSON.parse(readFileSync(join(repo, 'host-native/tests/golden/diff-fuse-dev.json'), 'utf8'));
+    assert.match(await page.locator('#diff-summary').textContent(), new RegExp(`^${cli.changes.length} changes from nogpu-v2-root to pasted snapshot`));
   });
 
   await check('a GPU example moves to a host that can run it; the fleet view lists every host', async () => {
@@ -73,8 +74,11 @@ export async function toolChecks({ page, check, idle, config, yaml, setYaml, sel
     assert.match(await page.locator('#host-note').textContent(), /cannot run on nogpu-v2-root \(E_UNSATISFIABLE/);
     assert.equal(await page.locator('#error').isHidden(), true, 'it renders there');
     const rows = page.locator('#fleet tbody tr');
-    assert.equal(await rows.count(), 11, '10 example hosts + the pasted one');
-    assert.match(await page.locator('#fleet-summary').textContent(), /11 hosts: 3 render, 8 fail/);
+    // The CLI's fleet golden over the example hosts, plus the pasted (rootless, GPU-less) one.
+    const head = readFileSync(join(repo, 'host-native/tests/golden/fleet-gpu-inference.txt'), 'utf8').split('\n')[0];
+    const [, hosts, renders, fails] = head.match(/on (\d+) hosts: (\d+) render, (\d+) fail/).map(Number);
+    assert.equal(await rows.count(), hosts + 1, 'the example hosts + the pasted one');
+    assert.match(await page.locator('#fleet-summary').textContent(), new RegExp(`${hosts + 1} hosts: ${renders} render, ${fails + 1} fail`));
     const amd = await page.locator('#fleet tr[data-host="amd-v2-root"]').textContent();
     assert.match(amd, /E_UNSATISFIABLE at services\.inference\.resources\.gpu\.count; facts: cdi, nvidia_gpus/);
     // "Use this host" switches the page to that host.
