@@ -8,7 +8,7 @@ use serde_json::Value;
 
 #[test]
 fn many_env_entries_mounts_and_devices_render_each_once() {
-    let (env, storage, devices) = (20_000, 2_000, 2_000);
+    let (env, storage, devices) = (20_000, 10_000, 2_000);
     let out = render_request(&large_request(env, storage, devices));
     let v: Value = serde_json::from_str(&out).expect("envelope JSON");
     assert_eq!(v["ok"], Value::Bool(true), "{}", &out[..out.len().min(600)]);
