@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Build the web demo: the core for wasm32 with wasm-bindgen glue into web-demo/pkg/, and
-# web-demo/presets.js from fixtures/. Then serve web-demo/ statically, e.g.
+# Build the web demo: the core for wasm32 with wasm-bindgen glue into web-demo/pkg/,
+# web-demo/presets.js from fixtures/, and the service editor (CodeMirror 6 from npm) bundled
+# by esbuild into web-demo/vendor/editor.js. Then serve web-demo/ statically, e.g.
 #   python3 -m http.server -d web-demo 8000
 # Needs: rustup target wasm32-unknown-unknown, wasm-bindgen-cli 0.2.130 (the crate's exact
-# version), node. wasm-opt is used when present (npm binaryen@132; NOT Debian's binaryen 108,
-# whose output breaks in Chromium), else skipped.
+# version), node, and `npm ci` in web-demo (esbuild, CodeMirror). wasm-opt is used when
+# present (npm binaryen@132; NOT Debian's binaryen 108, whose output breaks in Chromium),
+# else skipped.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -44,6 +46,17 @@ else
 fi
 
 node "$here/tools/gen-presets.mjs" "$root" "$here/presets.js"
+
+# The editor: CodeMirror's modules in one local file, so the page needs no network.
+esbuild="$here/node_modules/.bin/esbuild"
+[ -x "$esbuild" ] || { echo "build.sh: esbuild is missing: run (cd web-demo && npm ci)" >&2; exit 1; }
+"$esbuild" "$here/src/editor.js" --bundle --format=esm --minify --target=es2020 \
+  --legal-comments=none --log-level=warning --outfile="$here/vendor/editor.js"
+# The bundled packages are MIT licensed: their notices travel with the bundle.
+for lic in "$here"/node_modules/{@codemirror/*,@lezer/*,@marijn/*,crelt,style-mod,w3c-keyname}/LICENSE*; do
+  [ -f "$lic" ] && { echo "== ${lic#"$here"/node_modules/}"; cat "$lic"; echo; }
+done > "$here/vendor/LICENSES.txt"
+echo "build.sh: vendor/editor.js: $(wc -c < "$here/vendor/editor.js") bytes raw, $(gzip -9 -c "$here/vendor/editor.js" | wc -c) bytes gzip -9"
 
 raw=$(wc -c < "$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)

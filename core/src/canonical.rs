@@ -1,27 +1,126 @@
-//! Canonical JSON: sorted object keys (serde_json's default map is a BTreeMap; never enable
-//! `preserve_order` in this workspace), capability arrays sorted (oci-spec keeps them in a
+//! Canonical JSON: sorted object keys, capability arrays sorted (oci-spec keeps them in a
 //! HashSet), two-space indent, trailing newline. Same inputs -> same bytes, natively and in wasm.
+//!
+//! The bytes are those `serde_json::to_string_pretty` writes for the value's
+//! `serde_json::Value` (keys sorted as a BTreeMap sorts them: by bytes). They are written
+//! directly by a serde `Serializer` rather than through a `Value`: building the tree of maps
+//! and strings cost more than the render itself (issue 11). Each object is written in the
+//! order its fields come, with each entry's byte range recorded; when the keys were not
+//! already in order (struct fields usually are not) the object's text is reordered once.
+
+mod ser;
 
 use serde::Serialize;
-use serde_json::Value;
 
 /// Serialize `value` canonically.
 pub fn to_canonical_json<T: Serialize + ?Sized>(value: &T) -> String {
-    let mut v =
-        serde_json::to_value(value).expect("serializing plain data to a JSON value cannot fail");
-    sort_capability_sets(&mut v);
-    let mut s = serde_json::to_string_pretty(&v).expect("a JSON value always serializes");
-    s.push('\n');
-    s
+    let mut out = String::with_capacity(4096);
+    ser::write(&mut out, value);
+    out.push('\n');
+    out
 }
 
-/// `process.capabilities.{bounding,effective,...}` come from HashSets: sort them.
-fn sort_capability_sets(v: &mut Value) {
-    if let Some(Value::Object(caps)) = v.pointer_mut("/process/capabilities") {
-        for set in caps.values_mut() {
-            if let Value::Array(items) = set {
-                items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
-            }
+/// Wraps a `Spec` (or anything shaped like one) that sits below the root of a canonical
+/// document, e.g. `config` in the render envelope: its `process.capabilities` arrays are
+/// sorted as at the root. Other serializers see only the inner value.
+pub struct SpecRoot<'a, T: Serialize + ?Sized>(pub &'a T);
+
+impl<T: Serialize + ?Sized> Serialize for SpecRoot<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_newtype_struct(ser::SPEC_ROOT, self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The reference: what this module wrote before it wrote directly.
+    fn via_value(v: &serde_json::Value) -> String {
+        let mut s = serde_json::to_string_pretty(v).unwrap();
+        s.push('\n');
+        s
+    }
+
+    #[test]
+    fn same_bytes_as_a_sorted_value() {
+        let v = json!({
+            "z": [1, -2, 3.5, null, true, "a\"b\\c\n\u{1}\u{7f}é"],
+            "a": {"y": {}, "x": [], "b": [{"k": 1, "c": "d"}]},
+            "m": "\t\r\u{8}\u{c}",
+            "B": 18446744073709551615u64,
+        });
+        assert_eq!(to_canonical_json(&v), via_value(&v));
+    }
+
+    #[derive(Serialize)]
+    struct Caps {
+        process: Process,
+        other: Vec<&'static str>,
+    }
+    #[derive(Serialize)]
+    struct Process {
+        capabilities: std::collections::BTreeMap<&'static str, Vec<&'static str>>,
+        args: Vec<&'static str>,
+    }
+
+    #[test]
+    fn sorts_capability_sets_at_the_root_and_under_spec_root() {
+        let caps = Caps {
+            process: Process {
+                capabilities: [("bounding", vec!["CAP_B", "CAP_A"])].into_iter().collect(),
+                args: vec!["b", "a"],
+            },
+            other: vec!["b", "a"],
+        };
+        let out = to_canonical_json(&caps);
+        assert!(out.contains("\"CAP_A\",\n        \"CAP_B\""), "{out}");
+        assert!(out.contains("\"b\",\n      \"a\""), "{out}");
+        #[derive(Serialize)]
+        struct Env<'a> {
+            config: SpecRoot<'a, Caps>,
         }
+        let env = to_canonical_json(&Env {
+            config: SpecRoot(&caps),
+        });
+        assert!(env.contains("\"CAP_A\",\n          \"CAP_B\""), "{env}");
+    }
+
+    #[derive(Serialize)]
+    #[serde(tag = "kind", rename_all = "snake_case")]
+    enum Tagged {
+        One { b: u8, a: Option<u8> },
+        Three,
+    }
+
+    #[test]
+    fn enums_and_options_match_serde_json() {
+        let vals = vec![
+            serde_json::to_value(Tagged::One { b: 1, a: None }).unwrap(),
+            serde_json::to_value(Option::<u8>::None).unwrap(),
+        ];
+        for v in vals {
+            assert_eq!(to_canonical_json(&v), via_value(&v));
+        }
+        #[derive(Serialize)]
+        enum Ext {
+            Unit,
+            New(u8),
+            Tup(u8, &'static str),
+            Rec { z: u8, a: u8 },
+        }
+        let items = (
+            Ext::Unit,
+            Ext::New(1),
+            Ext::Tup(2, "x"),
+            Ext::Rec { z: 1, a: 2 },
+            Tagged::One { b: 1, a: Some(2) },
+            Tagged::Three,
+            'c',
+            (),
+        );
+        let v = serde_json::to_value(&items).unwrap();
+        assert_eq!(to_canonical_json(&items), via_value(&v));
     }
 }

@@ -1,9 +1,11 @@
 //! The stable diagnostic codes as a type, so a front end shows `W003` by a lookup in one
 //! table rather than by cutting `W003_GPU_NODE_MISSING` at its first `_`.
 //!
-//! The long names stay in [`crate::trace::codes`] (they are what diagnostics, envelopes and
-//! goldens carry); this table pairs each with its short id and is checked against them.
+//! The long names stay in [`crate::trace::codes`] and, for the policy rules, in
+//! [`crate::policy::rules`] (they are what diagnostics, envelopes and goldens carry); this
+//! table pairs each with its short id and is checked against them.
 
+use crate::policy::rules::{self, Rule};
 use crate::trace::codes;
 
 /// One diagnostic code (the README's table).
@@ -29,12 +31,14 @@ pub enum DiagnosticCode {
     DnsIgnoredHostNetwork,
     FieldNotApplied,
     HostsWithoutHostEntries,
+    /// A policy finding (`P001`...): the rule says what.
+    Policy(Rule),
 }
 
 use DiagnosticCode::*;
 
 impl DiagnosticCode {
-    pub const ALL: [DiagnosticCode; 20] = [
+    pub const ALL: [DiagnosticCode; 35] = [
         NetworkTier,
         S3Volume,
         GpuNodeMissing,
@@ -55,6 +59,21 @@ impl DiagnosticCode {
         DnsIgnoredHostNetwork,
         FieldNotApplied,
         HostsWithoutHostEntries,
+        Policy(rules::RULES[0]),
+        Policy(rules::RULES[1]),
+        Policy(rules::RULES[2]),
+        Policy(rules::RULES[3]),
+        Policy(rules::RULES[4]),
+        Policy(rules::RULES[5]),
+        Policy(rules::RULES[6]),
+        Policy(rules::RULES[7]),
+        Policy(rules::RULES[8]),
+        Policy(rules::RULES[9]),
+        Policy(rules::RULES[10]),
+        Policy(rules::RULES[11]),
+        Policy(rules::RULES[12]),
+        Policy(rules::RULES[13]),
+        Policy(rules::RULES[14]),
     ];
 
     /// The code a diagnostic carries (`W003_GPU_NODE_MISSING`), if it is one of ours.
@@ -85,6 +104,7 @@ impl DiagnosticCode {
             DnsIgnoredHostNetwork => "I003",
             FieldNotApplied => "I004",
             HostsWithoutHostEntries => "I005",
+            Policy(rule) => rule.id,
         }
     }
 
@@ -111,6 +131,7 @@ impl DiagnosticCode {
             DnsIgnoredHostNetwork => codes::DNS_IGNORED_HOST_NETWORK,
             FieldNotApplied => codes::FIELD_NOT_APPLIED,
             HostsWithoutHostEntries => codes::HOSTS_WITHOUT_HOST_ENTRIES,
+            Policy(rule) => rule.name,
         }
     }
 }
@@ -134,5 +155,12 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), DiagnosticCode::ALL.len(), "ids are unique");
         assert_eq!(DiagnosticCode::from_name("W003"), None);
+        // Every policy rule is in the table.
+        for rule in rules::RULES {
+            assert_eq!(
+                DiagnosticCode::from_name(rule.name),
+                Some(DiagnosticCode::Policy(rule))
+            );
+        }
     }
 }

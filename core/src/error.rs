@@ -164,6 +164,7 @@ pub enum ErrorCode {
     Unsatisfiable,
     MissingFact,
     Cdi,
+    Policy,
     Internal,
 }
 
@@ -176,6 +177,7 @@ impl ErrorCode {
             ErrorCode::Unsatisfiable => "E_UNSATISFIABLE",
             ErrorCode::MissingFact => "E_MISSING_FACT",
             ErrorCode::Cdi => "E_CDI",
+            ErrorCode::Policy => "E_POLICY",
             ErrorCode::Internal => "E_INTERNAL",
         }
     }
@@ -231,6 +233,14 @@ pub enum Error {
     /// A CDI spec file is malformed or conflicts with another one.
     Cdi { at: FieldPath, message: String },
 
+    /// The render is valid but the policy level the caller chose refuses it (`code` is the
+    /// policy rule, `P008`, or the warning `deny_warnings` turned into an error).
+    Policy {
+        at: FieldPath,
+        code: String,
+        message: String,
+    },
+
     /// A bug in ocigen (a builder refused values we constructed). Please report it.
     Internal { message: String },
 }
@@ -247,6 +257,7 @@ impl fmt::Display for Error {
             Error::Parse { message, .. }
             | Error::Unsatisfiable { message, .. }
             | Error::Cdi { message, .. } => out.write_str(message),
+            Error::Policy { code, message, .. } => write!(out, "{code}: {message}"),
             Error::Invalid { expected, got, .. } => write!(out, "expected {expected}, got {got}"),
             Error::MissingFact { fact, why, .. } => write!(
                 out,
@@ -268,6 +279,7 @@ impl Error {
             Error::Unsatisfiable { .. } => ErrorCode::Unsatisfiable,
             Error::MissingFact { .. } => ErrorCode::MissingFact,
             Error::Cdi { .. } => ErrorCode::Cdi,
+            Error::Policy { .. } => ErrorCode::Policy,
             Error::Internal { .. } => ErrorCode::Internal,
         }
     }
@@ -279,7 +291,8 @@ impl Error {
             | Error::Invalid { at, .. }
             | Error::Unsatisfiable { at, .. }
             | Error::MissingFact { at, .. }
-            | Error::Cdi { at, .. } => Some(at),
+            | Error::Cdi { at, .. }
+            | Error::Policy { at, .. } => Some(at),
             Error::Internal { .. } => None,
         }
     }
@@ -290,7 +303,8 @@ impl Error {
             | Error::Invalid { at, .. }
             | Error::Unsatisfiable { at, .. }
             | Error::MissingFact { at, .. }
-            | Error::Cdi { at, .. } => Some(at),
+            | Error::Cdi { at, .. }
+            | Error::Policy { at, .. } => Some(at),
             Error::Internal { .. } => None,
         }
     }

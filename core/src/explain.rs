@@ -1,9 +1,12 @@
 //! `explain`: the provenance record as text a person reads, one block per output field in
 //! the order the passes first set them, each listing every source that contributed.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::ops::Bound;
 
 use crate::render::Rendered;
+use crate::trace::{Trace, TraceEntry};
 
 /// Whether the explain query `query` selects the output field `field`: the field itself or
 /// any field below it, matching whole dotted segments. `process.env` selects `process.env`
@@ -17,18 +20,80 @@ pub fn field_matches(query: &str, field: &str) -> bool {
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
 }
 
-/// Render the trace as text. `filter` keeps only the fields [`field_matches`] selects
-/// (e.g. `linux.devices` for every device).
-pub fn explain_text(rendered: &Rendered, filter: Option<&str>) -> String {
-    let mut order: Vec<&str> = Vec::new();
-    for e in &rendered.trace.entries {
-        if filter.is_some_and(|f| !field_matches(f, &e.target)) {
-            continue;
-        }
-        if !order.contains(&e.target.as_str()) {
-            order.push(&e.target);
-        }
+/// The provenance entries that answer "where did `query` come from", oldest first: those of
+/// the fields [`field_matches`] selects (the field and the fields below it), or, when none has
+/// a record of its own (a leaf inside a recorded element, like `linux.devices./dev/fuse.major`
+/// or `process.user.uid`), those of the nearest field above it that has one. The CLI's
+/// `explain --field`, the page's explain and the diff's sources all answer with this.
+pub fn entries_for<'a>(trace: &'a Trace, query: &str) -> Vec<&'a TraceEntry> {
+    let selected: Vec<&TraceEntry> = trace
+        .entries
+        .iter()
+        .filter(|e| field_matches(query, &e.target))
+        .collect();
+    if !selected.is_empty() {
+        return selected;
     }
+    TraceIndex::new(trace)
+        .nearest(query)
+        .map(|(_, entries)| entries.to_vec())
+        .unwrap_or_default()
+}
+
+/// The trace by field, for looking up many fields: the diff asks once per change.
+#[derive(Debug, Default)]
+pub struct TraceIndex<'a> {
+    by_target: BTreeMap<&'a str, Vec<&'a TraceEntry>>,
+}
+
+impl<'a> TraceIndex<'a> {
+    pub fn new(trace: &'a Trace) -> Self {
+        let mut by_target: BTreeMap<&str, Vec<&TraceEntry>> = BTreeMap::new();
+        for e in &trace.entries {
+            by_target.entry(e.target.as_str()).or_default().push(e);
+        }
+        TraceIndex { by_target }
+    }
+
+    /// The entries of `field` itself or, failing that, of the nearest field above it: the
+    /// longest recorded `t` with `field_matches(t, field)`. Only prefixes that end where a
+    /// dotted segment ends can match, so those are the only ones looked up.
+    pub fn nearest(&self, field: &str) -> Option<(&'a str, &[&'a TraceEntry])> {
+        let ends = std::iter::once(field.len()).chain(field.rmatch_indices('.').map(|(i, _)| i));
+        ends.filter_map(|end| {
+            let (target, entries) = self.by_target.get_key_value(&field[..end])?;
+            field_matches(target, field).then_some((*target, entries.as_slice()))
+        })
+        .next()
+    }
+
+    /// The entries of the fields below `field` (those `field_matches(field, t)` selects but
+    /// `field` itself), in field order: what explains a whole object that has no record of
+    /// its own (`hooks` by `hooks.createContainer`).
+    pub fn below(&self, field: &str) -> Vec<&'a TraceEntry> {
+        let start = format!("{field}.");
+        self.by_target
+            .range::<str, _>((Bound::Included(start.as_str()), Bound::Unbounded))
+            .take_while(|(t, _)| field_matches(field, t))
+            .flat_map(|(_, entries)| entries.iter().copied())
+            .collect()
+    }
+}
+
+/// Render the trace as text. `filter` keeps only the fields [`entries_for`] selects (e.g.
+/// `linux.devices` for every device).
+pub fn explain_text(rendered: &Rendered, filter: Option<&str>) -> String {
+    let selected: Vec<&TraceEntry> = match filter {
+        Some(f) => entries_for(&rendered.trace, f),
+        None => rendered.trace.entries.iter().collect(),
+    };
+    // First-set order, each field once (a set, not `Vec::contains`: 2,000 env entries).
+    let mut seen = std::collections::BTreeSet::new();
+    let order: Vec<&str> = selected
+        .iter()
+        .map(|e| e.target.as_str())
+        .filter(|t| seen.insert(*t))
+        .collect();
     let mut out = String::new();
     for target in order {
         let _ = writeln!(out, "{target}");
@@ -67,6 +132,8 @@ mod tests {
         .expect("parses");
         let service = file.service(None).expect("one service");
         let mut snapshot = Snapshot::default();
+        snapshot.snapshot_version = crate::snapshot::SNAPSHOT_VERSION;
+        snapshot.cgroup.own_path = "/".into();
         snapshot.cgroup.root_writable = true;
         snapshot.kernel.arch = "x86_64".into();
         snapshot.kernel.release = "6.8.0".into();
@@ -145,6 +212,30 @@ mod tests {
             text.contains("(arches: amd64, x32) [preset docker]"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_leaf_inside_a_recorded_field_is_explained_by_that_field() {
+        let r = rendered();
+        let text = explain_text(&r, Some("linux.devices./dev/fuse.major"));
+        assert!(
+            text.starts_with(
+                "linux.devices./dev/fuse\n    <- service field services.web.devices[0].path"
+            ),
+            "{text}"
+        );
+        let index = TraceIndex::new(&r.trace);
+        assert_eq!(
+            index.nearest("process.user.uid").map(|(t, _)| t),
+            Some("process.user")
+        );
+        assert_eq!(index.nearest("linux.devices./dev/fus"), None);
+        assert!(index
+            .below("linux.devices")
+            .iter()
+            .all(|e| e.target.starts_with("linux.devices.")));
+        assert!(!index.below("linux.devices").is_empty());
+        assert!(index.below("linux.devices./dev").is_empty());
     }
 
     #[test]

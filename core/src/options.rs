@@ -73,6 +73,48 @@ pub enum CdiMode {
     Strict,
 }
 
+/// How strictly a render treats what is legal but dangerous (a host `/` bind, privileged,
+/// a host namespace...: the table in [`crate::policy`]), in the spirit of Kubernetes' Pod
+/// Security levels.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyLevel {
+    /// Every finding of the baseline rules is a warning; the render succeeds.
+    #[default]
+    Permissive,
+    /// Findings of the baseline rules are errors; those of the restricted rules warnings.
+    Baseline,
+    /// Findings of every rule are errors.
+    Restricted,
+}
+
+impl PolicyLevel {
+    pub const ALL: [PolicyLevel; 3] = [
+        PolicyLevel::Permissive,
+        PolicyLevel::Baseline,
+        PolicyLevel::Restricted,
+    ];
+
+    /// The name options and the CLI use.
+    pub fn name(self) -> &'static str {
+        match self {
+            PolicyLevel::Permissive => "permissive",
+            PolicyLevel::Baseline => "baseline",
+            PolicyLevel::Restricted => "restricted",
+        }
+    }
+
+    fn is_permissive(&self) -> bool {
+        *self == PolicyLevel::Permissive
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 /// Everything the agent supplies for one render.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -131,6 +173,12 @@ pub struct RenderOptions {
     /// core parses them.
     #[serde(default)]
     pub seccomp_profiles: BTreeMap<String, String>,
+    /// Which policy rules refuse the render (default: none; their findings are warnings).
+    #[serde(default, skip_serializing_if = "PolicyLevel::is_permissive")]
+    pub policy: PolicyLevel,
+    /// Every warning (W and P codes) refuses the render.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub deny_warnings: bool,
     /// The GPUs the agent assigned to this container, each a host GPU index (`"2"`) or UUID
     /// (`"GPU-..."`); as many as `resources.gpu.count`. Default: the first `count` GPUs, so
     /// two replicas on one host need this to get different GPUs.
@@ -173,6 +221,8 @@ impl RenderOptions {
             rootfs: None,
             preset: Preset::Docker,
             seccomp_profiles: BTreeMap::new(),
+            policy: PolicyLevel::Permissive,
+            deny_warnings: false,
             gpus: None,
             container_namespaces: BTreeMap::new(),
             strict: false,

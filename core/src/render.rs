@@ -6,6 +6,7 @@ use oci_spec::runtime::Spec;
 use serde::Serialize;
 
 use crate::assemble::assemble;
+use crate::canonical::SpecRoot;
 use crate::draft::{BundleFile, Draft};
 use crate::error::Result;
 use crate::inputs::{Context, Inputs};
@@ -33,17 +34,24 @@ impl Rendered {
     /// The whole result (config, bundle files, diagnostics, trace) as canonical JSON,
     /// the form the CLI's `--format full`, the wasm API and tests share.
     pub fn to_full_json(&self) -> String {
+        self.envelope(None)
+    }
+
+    /// The envelope, with `ok` when a request's answer needs it. Written in one pass: the
+    /// config is not serialized, parsed back and serialized again (issue 11).
+    pub(crate) fn envelope(&self, ok: Option<bool>) -> String {
         #[derive(Serialize)]
         struct Full<'a> {
-            config: serde_json::Value,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            ok: Option<bool>,
+            config: SpecRoot<'a, Spec>,
             bundle_files: &'a [BundleFile],
             diagnostics: &'a [Diagnostic],
             trace: &'a Trace,
         }
-        let config: serde_json::Value =
-            serde_json::from_str(&self.config_json()).unwrap_or(serde_json::Value::Null);
         crate::canonical::to_canonical_json(&Full {
-            config,
+            ok,
+            config: SpecRoot(&self.spec),
             bundle_files: &self.bundle_files,
             diagnostics: &self.diagnostics,
             trace: &self.trace,
@@ -59,6 +67,11 @@ pub fn render(inputs: &Inputs<'_>) -> Result<Rendered> {
 /// [`render`], also returning the name of every snapshot fact the passes read (whether the
 /// render succeeded or not), for checking [`crate::requirements()`] against.
 pub fn render_recording(inputs: &Inputs<'_>) -> (Result<Rendered>, BTreeSet<String>) {
+    // Inputs are checked before anything reads them (crate::checks); the CDI spec the core
+    // may generate below is its own.
+    if let Err(e) = crate::checks::inputs(inputs) {
+        return (Err(e), BTreeSet::new());
+    }
     // The `cdi_generated` option renders against a snapshot whose CDI file is generated.
     let (prepared, mut read) = crate::cdi::generate::snapshot_for_render(inputs);
     let prepared = match prepared {
@@ -84,7 +97,10 @@ fn run_passes(cx: &Context<'_>) -> Result<Rendered> {
         draft.start_pass(name);
         pass(cx, &mut draft)?;
     }
-    let (state, diagnostics, trace) = draft.into_parts();
+    let (state, mut diagnostics, trace) = draft.into_parts();
+    // Last: the checks and the policy review of the finished draft, which set nothing.
+    crate::checks::finished(cx, &state)?;
+    crate::policy::review(cx, &state, &mut diagnostics)?;
     let spec = assemble(&state)?;
     Ok(Rendered {
         spec,

@@ -2,6 +2,8 @@
 //! wasm builds (browser and wasmtime), `ocigen render --format full` and the replay tests
 //! share, so "same inputs, same bytes" is checked on exactly one function.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{escape_controls, Error, InputKind};
@@ -10,7 +12,7 @@ use crate::inputs::Inputs;
 use crate::options::RenderOptions;
 use crate::preset::Preset;
 use crate::read::{Source, Syntax};
-use crate::render::render;
+use crate::render::{render_recording, Rendered};
 use crate::service::parse_service_file;
 use crate::snapshot::Snapshot;
 
@@ -171,15 +173,77 @@ impl RenderRequest {
     }
 }
 
-fn render_request_full(r: &RenderRequest) -> Result<String, Error> {
-    let parsed = r.parse()?;
-    let rendered = render(&parsed.inputs()).map_err(|e| r.name_inputs(e))?;
-    let mut v: serde_json::Value =
-        serde_json::from_str(&rendered.to_full_json()).map_err(|e| Error::Internal {
-            message: e.to_string(),
-        })?;
-    if let Some(obj) = v.as_object_mut() {
-        obj.insert("ok".into(), serde_json::Value::Bool(true));
+/// Parse and render a request: the render, or the error naming its file and line. What
+/// [`render_request`] puts in its envelope, for callers that want the typed result (the
+/// diff, the fleet check).
+pub fn render_request_rendered(r: &RenderRequest) -> Result<Rendered, Error> {
+    render_request_recording(r).0
+}
+
+/// [`render_request_rendered`], also returning the host facts the render read (none when
+/// the request does not parse).
+pub fn render_request_recording(r: &RenderRequest) -> (Result<Rendered, Error>, BTreeSet<String>) {
+    match r.parse() {
+        Ok(parsed) => {
+            let (result, facts) = render_recording(&parsed.inputs());
+            (result.map_err(|e| r.name_inputs(e)), facts)
+        }
+        Err(e) => (Err(e), BTreeSet::new()),
     }
-    Ok(crate::canonical::to_canonical_json(&v))
+}
+
+fn render_request_full(r: &RenderRequest) -> Result<String, Error> {
+    full_envelope(&render_request_rendered(r)?)
+}
+
+/// The ok envelope of a render, written once (no parse and re-serialise).
+fn full_envelope(rendered: &Rendered) -> Result<String, Error> {
+    Ok(rendered.envelope(Some(true)))
+}
+
+/// [`render_request`]'s envelope with, beside an error, where it is as data: `"at":
+/// {"input", "file", "line", "column", "fact"}` (what is known). The page marks the editor
+/// line with it and the diff cites the right input; the envelope is otherwise the same bytes.
+pub fn render_request_located(r: &RenderRequest) -> String {
+    match render_request_rendered(r).and_then(|rendered| full_envelope(&rendered)) {
+        Ok(full) => full,
+        Err(e) => located_error_envelope(&e),
+    }
+}
+
+/// [`error_envelope`] plus `at` (see [`render_request_located`]).
+pub fn located_error_envelope(e: &Error) -> String {
+    #[derive(Serialize)]
+    struct At<'a> {
+        input: InputKind,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        file: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        line: Option<u32>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        column: Option<u32>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fact: Option<&'a str>,
+    }
+    #[derive(Serialize)]
+    struct Failed<'a> {
+        ok: bool,
+        error: ErrorInfo,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        at: Option<At<'a>>,
+    }
+    crate::canonical::to_canonical_json(&Failed {
+        ok: false,
+        error: ErrorInfo::from(e),
+        at: e.at().map(|at| At {
+            input: at.input,
+            file: at.file.as_deref(),
+            line: at.position.map(|p| p.line),
+            column: at.position.map(|p| p.column),
+            fact: match e {
+                Error::MissingFact { fact, .. } => Some(fact),
+                _ => None,
+            },
+        }),
+    })
 }

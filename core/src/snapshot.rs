@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, FieldPath, InputKind, Result};
 use crate::read::{Source, Syntax};
 
+mod checks;
+
 /// Version of the snapshot format this core writes. Version 2 added [`Snapshot::lsm`],
 /// [`Snapshot::process_rlimits`], [`Snapshot::cpuset`] and [`Snapshot::nvidia_driver`].
 pub const SNAPSHOT_VERSION: u32 = 2;
@@ -422,7 +424,11 @@ impl Snapshot {
                 ),
             ));
         }
-        source.typed(value, "")
+        let snapshot: Snapshot = source.typed(value, "")?;
+        snapshot
+            .check()
+            .map_err(|e| e.in_input(InputKind::Snapshot, file, Some(text)))?;
+        Ok(snapshot)
     }
 
     /// Canonical JSON (sorted keys, two-space indent, trailing newline).
@@ -489,6 +495,7 @@ mod tests {
             snapshot_version: v,
             ..Snapshot::default()
         };
+        snap.cgroup.own_path = "/".into();
         if v >= 2 {
             snap.lsm = Some(LsmFacts::default());
         }

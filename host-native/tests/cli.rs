@@ -426,8 +426,17 @@ fn control_characters_never_reach_the_terminal_raw() {
 
 #[test]
 fn diagnostics_show_their_short_code_and_escape_user_text() {
+    // A device path with a control character is refused at the boundary, shown escaped.
     let tmp = workdir(&format!(
         "{WEB}    stdin_open: true\n    devices: [{{path: \"/dev/no\\u0007pe\"}}]\n"
+    ));
+    let o = ocigen_in(tmp.path(), &["render", "web.yaml", "--probe", "host.json"]);
+    let e = stderr(&o);
+    assert_eq!(code(&o), 1, "{e}");
+    assert!(e.contains("/dev/no\\u{7}pe"), "{e}");
+    assert!(!e.trim_end().chars().any(char::is_control), "{e:?}");
+    let tmp = workdir(&format!(
+        "{WEB}    stdin_open: true\n    devices: [{{path: /dev/nope}}]\n"
     ));
     let o = ocigen_in(tmp.path(), &["render", "web.yaml", "--probe", "host.json"]);
     let e = stderr(&o);
@@ -435,15 +444,39 @@ fn diagnostics_show_their_short_code_and_escape_user_text() {
     // Rendering the device needs a probe of it; with the fact recorded as absent it is W005.
     let mut snap: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(tmp.path().join("host.json")).unwrap()).unwrap();
-    snap["devices"]["/dev/no\u{7}pe"] = serde_json::json!({"state": "absent"});
+    snap["devices"]["/dev/nope"] = serde_json::json!({"state": "absent"});
     fs::write(tmp.path().join("host.json"), snap.to_string()).unwrap();
     let o = ocigen_in(tmp.path(), &["render", "web.yaml", "--probe", "host.json"]);
     let e = stderr(&o);
     assert_eq!(code(&o), 0, "{e}");
     assert!(e.contains("info[I004]: "), "{e}");
     assert!(
-        e.contains("warning[W005]: ") && e.contains("/dev/no\\u{7}pe"),
+        e.contains("warning[W005]: ") && e.contains("/dev/nope"),
         "{e}"
     );
     assert!(!e.chars().any(|c| c.is_control() && c != '\n'), "{e:?}");
+}
+
+#[test]
+fn policy_levels_and_deny_warnings() {
+    let tmp = workdir(&format!("{WEB}    privileged: true\n"));
+    let render = |extra: &[&str]| {
+        let mut args = vec!["render", "web.yaml", "--probe", "host.json"];
+        args.extend_from_slice(extra);
+        ocigen_in(tmp.path(), &args)
+    };
+    let o = render(&[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning[P008]: "), "{}", stderr(&o));
+    for extra in [&["--policy", "baseline"][..], &["--deny-warnings"][..]] {
+        let o = render(extra);
+        assert_eq!(code(&o), 1, "{extra:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("services.web.privileged: P008: privileged"),
+            "{extra:?}: {}",
+            stderr(&o)
+        );
+    }
+    let o = render(&["--policy", "lax"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
 }

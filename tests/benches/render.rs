@@ -4,7 +4,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use ocigen_core::{render_request, Preset};
-use ocigen_tests::{request, services, snapshots};
+use ocigen_tests::{large_request, request, services, snapshots};
 
 fn bench(c: &mut Criterion) {
     let services = services();
@@ -52,6 +52,19 @@ fn bench(c: &mut Criterion) {
         "render bare-service with Podman's preset and profile",
         |b| b.iter(|| render_request(black_box(&podman))),
     );
+    // Bounded work (issue 14): every pass is linear or n log n in its input.
+    let mut group = c.benchmark_group("large");
+    group.sample_size(10);
+    for (name, req) in [
+        ("100,000 env entries", large_request(100_000, 0, 0)),
+        ("10,000 tmpfs storage entries", large_request(0, 10_000, 0)),
+        ("10,000 devices", large_request(0, 0, 10_000)),
+    ] {
+        group.bench_function(format!("render {name}"), |b| {
+            b.iter(|| render_request(black_box(&req)))
+        });
+    }
+    group.finish();
     let all: Vec<_> = snapshots
         .iter()
         .flat_map(|n| services.iter().map(move |s| request(s, n)))

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 use ocigen_core::{Preset, RenderOptions, RenderRequest};
 
+mod large;
+pub use large::large_request;
+
 /// Repository root (the workspace).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -46,6 +46,48 @@ pub fn explain(
     crate::explain_envelope(service_text, snapshot_json, options_json, target)
 }
 
+/// [`render_request`]'s envelope, with the error's line and column as data (`at`).
+#[wasm_bindgen(js_name = renderLocated)]
+pub fn render_located(request_json: &str) -> String {
+    crate::page::render_located(request_json)
+}
+
+/// The core's semantic diff of two render envelopes.
+#[wasm_bindgen(js_name = diffEnvelopes)]
+pub fn diff_envelopes(a_json: &str, b_json: &str) -> String {
+    crate::page::diff_envelopes(a_json, b_json)
+}
+
+/// The fleet check of one request over `[{"name", "snapshot_json"}]`.
+#[wasm_bindgen]
+pub fn fleet(request_json: &str, hosts_json: &str, baseline: &str) -> String {
+    crate::page::fleet_report(request_json, hosts_json, baseline)
+}
+
+/// config.json text and the field of each of its lines.
+#[wasm_bindgen(js_name = configView)]
+pub fn config_view(envelope_json: &str) -> String {
+    crate::page::config_view(envelope_json)
+}
+
+/// Provenance of a field, from an envelope's trace.
+#[wasm_bindgen(js_name = explainIn)]
+pub fn explain_in(envelope_json: &str, field: &str) -> String {
+    crate::page::explain_in(envelope_json, field)
+}
+
+/// Line and column of a field path in a service text (JSON, or `null`).
+#[wasm_bindgen(js_name = locateField)]
+pub fn locate_field(service_text: &str, field: &str) -> String {
+    crate::page::locate_field(service_text, field)
+}
+
+/// The image each service of a service text names.
+#[wasm_bindgen]
+pub fn images(service_text: &str) -> String {
+    crate::page::images(service_text)
+}
+
 /// The version of this build, for the page footer.
 #[wasm_bindgen]
 pub fn version() -> String {

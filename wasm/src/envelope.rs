@@ -7,13 +7,13 @@
 //! `{"ok": true, ...}` or `{"ok": false, "error": {"code", "message", "field"}}`.
 
 use ocigen_core::canonical::to_canonical_json;
-use ocigen_core::explain::field_matches;
+use ocigen_core::explain::entries_for;
 use ocigen_core::read::{Source, Syntax};
 use ocigen_core::request::error_envelope;
 use ocigen_core::validate::validate_config_text;
 use ocigen_core::{
     parse_service_file, render_request, requirements, Error, InputKind, RenderOptions,
-    RenderRequest, Result,
+    RenderRequest, Result, Trace,
 };
 use serde_json::{json, Map, Value};
 
@@ -131,8 +131,8 @@ pub fn validate_config_envelope(config_json: &str) -> String {
     )
 }
 
-/// Where the output at `target` came from: the trace entries of the fields
-/// [`field_matches`] selects (`linux.devices` lists each device), oldest first:
+/// Where the output at `target` came from: the trace entries [`entries_for`] selects
+/// (`linux.devices` lists each device; a leaf inside a recorded field, that field's), oldest first:
 /// `{"ok": true, "target": "...", "entries": [...]}`.
 pub fn explain_envelope(
     service_text: &str,
@@ -153,19 +153,13 @@ pub fn explain_envelope(
         // Already an error envelope: pass it on unchanged.
         return to_canonical_json(&rendered);
     }
-    let entries: Vec<Value> = rendered["trace"]["entries"]
-        .as_array()
-        .map(|all| {
-            all.iter()
-                .filter(|e| {
-                    e["target"]
-                        .as_str()
-                        .is_some_and(|t| field_matches(target, t))
-                })
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default();
+    // The core's one filter, as `ocigen explain --field`: the field and those below it, or
+    // the nearest recorded field above it.
+    let trace: Trace = serde_json::from_value(rendered["trace"].clone()).unwrap_or_default();
+    let entries: Vec<Value> = entries_for(&trace, target)
+        .into_iter()
+        .filter_map(|e| serde_json::to_value(e).ok())
+        .collect();
     envelope(Ok(Map::from_iter([
         ("target".to_string(), json!(target)),
         ("entries".to_string(), Value::Array(entries)),

@@ -11,6 +11,7 @@
 #![deny(unsafe_code)]
 
 mod envelope;
+pub mod page;
 
 #[cfg(feature = "bindgen")]
 mod bindgen;

@@ -53,7 +53,27 @@ pub fn plan_edits(
             )));
         }
     }
+    // A later env key, node path or mount destination replaces an earlier one: keep the last
+    // of each, where it was added (what removing the old one at each addition gives, in
+    // n log n rather than quadratic time for a spec with many edits).
+    keep_last(&mut plan.env, |(key, _, _)| key.clone());
+    keep_last(&mut plan.nodes, |n| n.path.clone());
+    keep_last(&mut plan.mounts, |(m, _)| {
+        m.destination().to_string_lossy().into_owned()
+    });
     Ok(Ok(()))
+}
+
+/// Keep only the last item of each key, in order.
+fn keep_last<T>(items: &mut Vec<T>, key: impl Fn(&T) -> String) {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut kept: Vec<T> = std::mem::take(items)
+        .into_iter()
+        .rev()
+        .filter(|item| seen.insert(key(item)))
+        .collect();
+    kept.reverse();
+    *items = kept;
 }
 
 fn apply(
@@ -74,7 +94,6 @@ fn apply(
     for kv in &edits.env {
         // Validation guarantees `=`; a value may itself contain `=`.
         let (k, v) = kv.split_once('=').unwrap_or((kv.as_str(), ""));
-        plan.env.retain(|(key, _, _)| key != k);
         plan.env
             .push((k.to_string(), v.to_string(), source.clone()));
     }
@@ -90,7 +109,6 @@ fn apply(
             }
             Err(why) => return Ok(Err(why)),
         };
-        plan.nodes.retain(|p| p.path != n.path);
         plan.nodes.push(PlannedNode {
             path: n.path.clone(),
             node,
@@ -110,8 +128,6 @@ fn apply(
             m.mount_type.as_deref(),
             &m.options,
         )?;
-        plan.mounts
-            .retain(|(old, _)| old.destination() != mount.destination());
         plan.mounts.push((mount, source.clone()));
     }
     for h in &edits.hooks {

@@ -10,6 +10,7 @@
 pub mod apply;
 pub mod generate;
 pub mod parse;
+mod paths;
 pub mod resolve;
 pub mod spec;
 pub mod validate;

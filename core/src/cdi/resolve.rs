@@ -3,6 +3,10 @@
 //! the same `kind=device` declared by two files of the same directory is an error naming
 //! both files.
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
 use super::parse::parse_spec;
 use super::spec::{declared_kind, CdiDevice, CdiSpec};
 use crate::error::{Error, Result};
@@ -60,8 +64,11 @@ impl Registry {
             ..Registry::default()
         };
         for f in facts.files.iter().filter(|f| is_spec_file(&f.path)) {
-            // A file from a directory the snapshot does not list gets the lowest priority.
-            let priority = facts.dirs.iter().position(|d| *d == f.dir).unwrap_or(0);
+            // Only files of a listed directory, as the CDI library reads them (the snapshot
+            // check refuses any other; facts built in code must not smuggle one in either).
+            let Some(priority) = facts.dirs.iter().position(|d| *d == f.dir) else {
+                continue;
+            };
             match parse_spec(&f.path, &f.text) {
                 Ok(spec) => reg.specs.push(LoadedSpec {
                     file: f.path.clone(),
@@ -78,9 +85,40 @@ impl Registry {
         reg
     }
 
-    /// Build from the host's CDI facts.
-    pub fn from_host(host: &Host<'_>) -> Registry {
-        Registry::from_facts(host.cdi())
+    /// Build from the host's CDI facts, or reuse the registry of the previous call on this
+    /// thread when its facts are equal: an agent or the page renders many times against one
+    /// snapshot, and parsing its CDI specs was most of an 8-GPU render (issue 11). The result
+    /// is the same either way, so renders stay pure functions of their inputs.
+    pub fn from_host(host: &Host<'_>) -> Rc<Registry> {
+        Registry::shared(host.cdi())
+    }
+
+    /// [`Registry::from_facts`] through a small per-thread cache of the last few snapshots'
+    /// CDI facts (a host without CDI files builds its empty registry directly).
+    pub fn shared(facts: &CdiFacts) -> Rc<Registry> {
+        /// Enough for the hosts one agent or page alternates between.
+        const KEPT: usize = 4;
+        thread_local! {
+            static RECENT: RefCell<Vec<(CdiFacts, Rc<Registry>)>> = const { RefCell::new(Vec::new()) };
+        }
+        if facts.files.is_empty() {
+            return Rc::new(Registry::from_facts(facts));
+        }
+        RECENT.with(|recent| {
+            let mut recent = recent.borrow_mut();
+            if let Some(i) = recent.iter().position(|(f, _)| f == facts) {
+                let hit = recent.remove(i);
+                let reg = hit.1.clone();
+                recent.push(hit);
+                return reg;
+            }
+            let reg = Rc::new(Registry::from_facts(facts));
+            if recent.len() == KEPT {
+                recent.remove(0);
+            }
+            recent.push((facts.clone(), reg.clone()));
+            reg
+        })
     }
 
     /// Whether any valid file declares `kind`.
@@ -156,6 +194,14 @@ impl Registry {
     /// declares, one entry per shadowed file, in registry order.
     pub fn shadowed(&self, kind: &str) -> Vec<Shadowed> {
         let of_kind: Vec<&LoadedSpec> = self.specs.iter().filter(|s| s.spec.kind == kind).collect();
+        // Who declares each device name, in registry order: one pass over every device, so
+        // files with many devices cost n log n, not a scan of every file per device.
+        let mut by_name: BTreeMap<&str, Vec<&LoadedSpec>> = BTreeMap::new();
+        for s in &of_kind {
+            for d in &s.spec.devices {
+                by_name.entry(d.name.as_str()).or_default().push(s);
+            }
+        }
         let mut out = Vec::new();
         for low in &of_kind {
             let mut entry = Shadowed {
@@ -164,12 +210,11 @@ impl Registry {
                 devices: Vec::new(),
             };
             for dev in &low.spec.devices {
-                let winners = of_kind.iter().filter(|high| {
-                    high.priority > low.priority
-                        && high.spec.devices.iter().any(|d| d.name == dev.name)
-                });
+                let declared = by_name
+                    .get(dev.name.as_str())
+                    .map_or(&[][..], Vec::as_slice);
                 let mut hidden = false;
-                for high in winners {
+                for high in declared.iter().filter(|h| h.priority > low.priority) {
                     hidden = true;
                     if !entry.by.contains(&high.file) {
                         entry.by.push(high.file.clone());

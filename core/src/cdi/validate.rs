@@ -191,6 +191,7 @@ fn check_name(
 }
 
 fn validate_edits(e: &ContainerEdits) -> Result<(), Problem> {
+    super::paths::check_edit_paths(e).map_err(|(field, message)| Problem::new(field, message))?;
     for (i, kv) in e.env.iter().enumerate() {
         if !kv.contains('=') || kv.starts_with('=') {
             return Err(Problem::new(

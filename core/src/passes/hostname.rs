@@ -81,7 +81,9 @@ mod tests {
     fn hostname_is_validated() {
         let long = "a".repeat(65);
         for bad in ["-box", "under_score", "sp ace", long.as_str()] {
-            let f = fixture(&format!("    hostname: \"{bad}\"\n"));
+            // The file check refuses these first; the pass refuses them too.
+            let mut f = fixture("");
+            f.service.spec.hostname = Some(bad.into());
             let err = f.run(apply).unwrap_err();
             assert_eq!(err.field(), Some("services.web.hostname"), "{bad}");
         }

@@ -92,17 +92,30 @@ fn unprepared_volume_is_error_naming_it() {
 
 #[test]
 fn dotdot_and_relative_targets_are_errors() {
-    let err = storage("      - { type: tmpfs, target: /a/../etc }\n")
-        .run(apply)
-        .unwrap_err();
+    // The file check refuses these first; the pass refuses them too, for services built in
+    // code.
+    let with = |s: StorageSpec| {
+        let mut f = fixture("");
+        f.service.spec.storage = vec![s];
+        f.run(apply).unwrap_err()
+    };
+    let tmpfs = |target: &str| StorageSpec::Tmpfs {
+        target: target.into(),
+        size: None,
+        mode: None,
+    };
+    let err = with(tmpfs("/a/../etc"));
     assert_eq!(err.field(), Some("services.web.storage[0].target"));
-    let err = storage("      - { type: bind, source: rel, target: /x }\n")
-        .run(apply)
-        .unwrap_err();
+    let err = with(StorageSpec::Bind {
+        source: "rel".into(),
+        target: "/x".into(),
+        readonly: false,
+    });
     assert_eq!(err.field(), Some("services.web.storage[0].source"));
-    assert!(storage("      - { type: tmpfs, target: tmp }\n")
-        .run(apply)
-        .is_err());
+    assert_eq!(
+        with(tmpfs("tmp")).field(),
+        Some("services.web.storage[0].target")
+    );
 }
 
 #[test]
@@ -289,13 +302,17 @@ fn dns_with_host_network_is_an_info() {
 
 #[test]
 fn duplicate_targets_name_both_entries() {
-    let err = storage(concat!(
+    let mut f = storage(concat!(
         "      - { type: tmpfs, target: /data }\n",
         "      - { type: bind, source: /h, target: /x }\n",
-        "      - { type: bind, source: /h, target: /data/ }\n",
-    ))
-    .run(apply)
-    .unwrap_err();
+        "      - { type: bind, source: /h, target: /y }\n",
+    ));
+    // `/data/` is refused by the file check (not normalised); set in code, the pass still
+    // sees it as `/data`.
+    if let StorageSpec::Bind { target, .. } = &mut f.service.spec.storage[2] {
+        *target = "/data/".into();
+    }
+    let err = f.run(apply).unwrap_err();
     assert_eq!(err.field(), Some("services.web.storage[2].target"));
     assert!(
         err.to_string()

@@ -8,9 +8,14 @@ use serde_saphyr::{Error as YamlError, MessageFormatter, UserMessageFormatter};
 use super::syntax::SyntaxError;
 use crate::error::Position;
 
-/// Parse YAML text (one document; duplicate keys refused, serde-saphyr's default).
+/// Parse YAML text (one document; duplicate keys refused, serde-saphyr's default) with the
+/// YAML 1.2 core schema: only `true`/`false` (and their capitalised forms) are booleans, so
+/// `yes`, `on`, `no`, `off`, `y` and `n` are strings, as upstream's serde_yaml reads them.
+/// serde-saphyr's default is YAML 1.1's, under which `privileged: yes` would be `true` here
+/// and an error upstream, and `args: [on]` a boolean.
 pub(super) fn value(text: &str) -> Result<Value, SyntaxError> {
-    serde_saphyr::from_str::<Value>(text).map_err(|e| {
+    let options = serde_saphyr::options! { strict_booleans: true };
+    serde_saphyr::from_str_with_options::<Value>(text, options).map_err(|e| {
         let position = e.location().map(|l| Position {
             line: u32::try_from(l.line()).unwrap_or(u32::MAX),
             column: u32::try_from(l.column()).unwrap_or(u32::MAX),
@@ -93,6 +98,16 @@ mod tests {
             }
             assert_eq!(e.position.map(|p| p.line), Some(line), "{text:?}");
         }
+    }
+
+    #[test]
+    fn yaml_1_2_booleans() {
+        let v = value("a: yes\nb: on\nc: no\nd: off\ne: y\nf: true\ng: False\n").unwrap();
+        for key in ["a", "b", "c", "d", "e"] {
+            assert!(v[key].is_string(), "{key}: {v}");
+        }
+        assert_eq!(v["f"], Value::Bool(true));
+        assert_eq!(v["g"], Value::Bool(false));
     }
 
     #[test]

@@ -106,7 +106,39 @@ pub fn resolve(
     caps: &BTreeSet<String>,
     kernel_release: &str,
 ) -> Result<Resolved> {
-    resolve_profile(preset.profile()?, preset, arch, caps, kernel_release)
+    // A preset's profile resolves to the same rules for the same (preset, arch, capabilities,
+    // kernel), and resolving it walks every group of the profile: a sixth of a render before
+    // this cache (issue 11). Kept per thread for the last few keys; errors are not kept.
+    type Key = (Preset, String, BTreeSet<String>, String);
+    const KEPT: usize = 4;
+    thread_local! {
+        static RECENT: std::cell::RefCell<Vec<(Key, Resolved)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let hit = RECENT.with(|r| {
+        r.borrow()
+            .iter()
+            .find(|((p, a, c, k), _)| *p == preset && a == arch && c == caps && k == kernel_release)
+            .map(|(_, resolved)| resolved.clone())
+    });
+    if let Some(resolved) = hit {
+        return Ok(resolved);
+    }
+    let resolved = resolve_profile(preset.profile()?, preset, arch, caps, kernel_release)?;
+    RECENT.with(|r| {
+        let mut r = r.borrow_mut();
+        if r.len() == KEPT {
+            r.remove(0);
+        }
+        let key = (
+            preset,
+            arch.to_string(),
+            caps.clone(),
+            kernel_release.to_string(),
+        );
+        r.push((key, resolved.clone()));
+    });
+    Ok(resolved)
 }
 
 /// Resolve any profile (a preset's, or a user's from [`parse_profile`]) the way `engine`

@@ -1,6 +1,7 @@
 //! ZLayer's ServiceSpec format: a DeploymentSpec (`version`, `deployment`, `services`) or a
 //! bare ServiceSpec, in YAML or JSON. Unknown keys are errors naming the key and its place.
 
+mod checks;
 mod duration;
 mod parse;
 mod runtime;
@@ -18,6 +19,7 @@ mod values;
 #[cfg(test)]
 mod values_tests;
 
+pub use checks::{check_service, MIN_MEMORY_BYTES};
 pub use duration::{parse_duration, HumanDuration};
 pub use parse::{parse_service_file, ServiceFile};
 pub use runtime::*;

@@ -91,8 +91,14 @@ impl ServiceFile {
 
     fn validate(&self) -> Result<()> {
         match self {
-            ServiceFile::Deployment(d) => d.validate(),
-            ServiceFile::Bare(s) => s.validate(""),
+            ServiceFile::Deployment(d) => {
+                d.validate()?;
+                super::checks::check_deployment(d)
+            }
+            ServiceFile::Bare(s) => {
+                s.validate("")?;
+                super::checks::check_spec(s, "")
+            }
         }
     }
 }

@@ -64,7 +64,7 @@ pub(super) fn live_host() -> HostRoot {
     }
 }
 
-fn display_name(name: &str) -> &str {
+pub(super) fn display_name(name: &str) -> &str {
     if name == "-" {
         "<stdin>"
     } else {
@@ -88,9 +88,12 @@ fn core_err(e: ocigen_core::Error, service_file: &str, snapshot: Option<&str>) -
             CliError::host(format!("{e}{hint}"))
         }
         ErrorCode::Internal => CliError::host(e.to_string()),
-        ErrorCode::Parse | ErrorCode::Invalid | ErrorCode::Unsatisfiable | ErrorCode::Cdi => {
-            CliError::input(e.to_string())
-        }
+        // A policy refusal is about the input (what it asks for), so it is the user's to fix.
+        ErrorCode::Parse
+        | ErrorCode::Invalid
+        | ErrorCode::Unsatisfiable
+        | ErrorCode::Cdi
+        | ErrorCode::Policy => CliError::input(e.to_string()),
     }
 }
 
@@ -185,7 +188,7 @@ pub(super) fn requirements(a: RequirementsArgs) -> Result<(), CliError> {
 
 /// Render options: the `--options` file (or the service's defaults), then each flag given
 /// on top of it (bundle and rootfs are set by the caller).
-fn options_for(service: &Service, i: &RenderInputs) -> Result<RenderOptions, CliError> {
+pub(super) fn options_for(service: &Service, i: &RenderInputs) -> Result<RenderOptions, CliError> {
     let mut o = match &i.options {
         Some(file) => {
             let bad = |e: serde_json::Error| {
@@ -247,6 +250,10 @@ fn options_for(service: &Service, i: &RenderInputs) -> Result<RenderOptions, Cli
     if let Some(preset) = i.preset {
         o.preset = preset.into();
     }
+    if let Some(policy) = i.policy {
+        o.policy = policy.into();
+    }
+    o.deny_warnings |= i.deny_warnings;
     o.cdi_generated |= i.cdi_generated;
     Ok(o)
 }
@@ -254,7 +261,7 @@ fn options_for(service: &Service, i: &RenderInputs) -> Result<RenderOptions, Cli
 /// The text of each seccomp profile file the service names, keyed as written in its
 /// `security_opt`. A relative path is relative to the service file's directory (the current
 /// one for stdin), as a path written in a file is; each file is read like any other input.
-fn read_seccomp_profiles(
+pub(super) fn read_seccomp_profiles(
     service_file: &str,
     files: &BTreeSet<String>,
 ) -> Result<BTreeMap<String, String>, CliError> {
@@ -279,7 +286,7 @@ fn read_seccomp_profiles(
         .collect()
 }
 
-fn load_image(i: &RenderInputs) -> Result<Option<Image>, CliError> {
+pub(super) fn load_image(i: &RenderInputs) -> Result<Option<Image>, CliError> {
     if i.image_config.is_none() && i.passwd.is_none() && i.group.is_none() {
         return Ok(None);
     }
@@ -317,23 +324,7 @@ fn do_render(
             host_probe(&host, Some(&req)).map_err(host_err)?
         }
     };
-    if !req.secret_refs.is_empty() {
-        let deployment = match &loaded.file {
-            ServiceFile::Deployment(d) => d.deployment.clone(),
-            ServiceFile::Bare(_) => service.name.clone(),
-        };
-        let provider = EnvFileSecrets {
-            max_file_size: max_input_size(),
-            ..EnvFileSecrets::new(&host.env, i.secrets_dir.clone())
-        };
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| CliError::host(format!("cannot start the async runtime: {e}")))?;
-        options.secrets = rt
-            .block_on(resolve_secrets(&provider, &deployment, &req.secret_refs))
-            .map_err(|e| CliError::host(format!("{}: {e}", display_name(&i.service_file))))?;
-    }
+    options.secrets = secrets_for(&loaded.file, service, &i.service_file, i, &req, &host)?;
     let image = load_image(i)?;
     let inputs = Inputs {
         service,
@@ -358,6 +349,34 @@ fn do_render(
         }
     }
     Ok(rendered)
+}
+
+/// The secrets the service's `$S:` references name, from `--secrets-dir` or the environment.
+pub(super) fn secrets_for(
+    file: &ServiceFile,
+    service: &Service,
+    service_file: &str,
+    i: &RenderInputs,
+    req: &Requirements,
+    host: &HostRoot,
+) -> Result<BTreeMap<String, String>, CliError> {
+    if req.secret_refs.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let deployment = match file {
+        ServiceFile::Deployment(d) => d.deployment.clone(),
+        ServiceFile::Bare(_) => service.name.clone(),
+    };
+    let provider = EnvFileSecrets {
+        max_file_size: max_input_size(),
+        ..EnvFileSecrets::new(&host.env, i.secrets_dir.clone())
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::host(format!("cannot start the async runtime: {e}")))?;
+    rt.block_on(resolve_secrets(&provider, &deployment, &req.secret_refs))
+        .map_err(|e| CliError::host(format!("{}: {e}", display_name(service_file))))
 }
 
 /// `warning[W003]: message (field)` on stderr, control characters of user text escaped as

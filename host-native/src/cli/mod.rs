@@ -6,6 +6,10 @@
 
 mod check;
 mod commands;
+mod diff;
+mod fleet;
+mod install;
+mod side;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -99,6 +103,24 @@ pub enum Command {
         after_help = "Examples:\n  ocigen requirements web.yaml\n  ocigen requirements deploy.yaml --service api"
     )]
     Requirements(RequirementsArgs),
+    /// Compare two renders field by field, each change with its source on both sides.
+    #[command(after_help = diff_help())]
+    Diff(diff::DiffArgs),
+    /// Render a service for every host of a fleet: which hosts can run it, and how they differ.
+    #[command(after_help = fleet_help())]
+    Fleet(fleet::FleetArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions(install::CompletionsArgs),
+    /// Print the manual page, or write every page into a folder.
+    Man(install::ManArgs),
+}
+
+fn diff_help() -> &'static str {
+    "Examples:\n  ocigen diff gpu.yaml --probe host-a.json --probe host-b.json\n  ocigen diff web.yaml web-v2.yaml --probe host.json\n  ocigen diff deploy.yaml --service api --service worker --probe host.json --format json\nAll other flags are render's and apply to both sides.\nExit codes: 0 equal, 1 different, 2 trouble (usage, unreadable input, failed probe)."
+}
+
+fn fleet_help() -> &'static str {
+    "Examples:\n  ocigen fleet gpu.yaml fixtures/snapshots/\n  ocigen fleet gpu.yaml a.json b.json c.json --baseline first --format json\nAll other flags are render's and apply to every host.\nExit codes: 0 every host renders, 1 some host does not, 2 trouble."
 }
 
 #[derive(Debug, Subcommand)]
@@ -249,6 +271,34 @@ pub struct RenderInputs {
     /// Default `docker`, or the `--options` file's.
     #[arg(long, value_enum)]
     pub preset: Option<PresetArg>,
+    /// Which policy rules (P001...) refuse the render; below the level their findings are
+    /// warnings (README, "Policy"). Default `permissive`, or the `--options` file's.
+    #[arg(long, value_enum)]
+    pub policy: Option<PolicyArg>,
+    /// Every warning (W and P codes) refuses the render.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+/// `--policy`: the core's [`ocigen_core::PolicyLevel`] as a command-line value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyArg {
+    /// Findings are warnings.
+    Permissive,
+    /// The baseline rules refuse the render (privileged, host namespaces, host / and /etc...).
+    Baseline,
+    /// Every rule refuses the render (root user, capabilities kept, host paths...).
+    Restricted,
+}
+
+impl From<PolicyArg> for ocigen_core::PolicyLevel {
+    fn from(p: PolicyArg) -> Self {
+        match p {
+            PolicyArg::Permissive => ocigen_core::PolicyLevel::Permissive,
+            PolicyArg::Baseline => ocigen_core::PolicyLevel::Baseline,
+            PolicyArg::Restricted => ocigen_core::PolicyLevel::Restricted,
+        }
+    }
 }
 
 /// `--preset`: the core's [`ocigen_core::Preset`] as a command-line value.
@@ -294,7 +344,8 @@ pub struct ExplainArgs {
     #[command(flatten)]
     pub inputs: RenderInputs,
     /// Only this field and the fields below it, by whole dotted segments (`process.env`
-    /// selects `process.env.PATH`; `process.env.P` does not).
+    /// selects `process.env.PATH`; `process.env.P` does not); a field inside a recorded one
+    /// (`linux.devices./dev/fuse.major`) shows the nearest recorded field above it.
     #[arg(long, value_name = "PREFIX")]
     pub field: Option<String>,
 }
@@ -394,6 +445,10 @@ where
     };
     commands::set_max_input_size(cli.max_input_size);
     match cli.command {
+        Command::Diff(a) => return diff::run(a),
+        Command::Fleet(a) => return fleet::run(a),
+        Command::Completions(a) => install::completions(a),
+        Command::Man(a) => install::man(a),
         Command::Probe(a) => commands::probe(a),
         Command::Render(a) => commands::render(a),
         Command::Bundle(a) => commands::bundle(a),

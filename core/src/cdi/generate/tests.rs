@@ -352,6 +352,7 @@ fn render_option_uses_the_generated_spec_in_place_of_host_files() {
         .map(|c| c.to_string())
         .collect();
     // A stale host file of the same kind is not read.
+    f.snapshot.cdi.dirs.push("/etc/cdi".into());
     f.snapshot.cdi.files.push(crate::snapshot::CdiFile {
         path: "/etc/cdi/nvidia.yaml".into(),
         dir: "/etc/cdi".into(),

@@ -1,0 +1,63 @@
+//! Criterion benches, one group per row of issue 11's target table; each group measures its
+//! floor (serde_json pretty-printing the finished output) in the same run, so the ratio is
+//! read from one report on a noisy machine. Run: `cargo bench -p ocigen-bench`.
+//! No timing is asserted anywhere: these only measure.
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use ocigen_bench::{envelope_floor, example_mix, parsed, pick, spec_floor, CASES};
+use ocigen_core::{render, render_request};
+
+/// Rows 1-2: render from parsed inputs + config.json, against the Spec's pretty-printing.
+fn from_parsed(c: &mut Criterion) {
+    let mut g = c.benchmark_group("render from parsed inputs");
+    for (label, service, snapshot) in CASES {
+        let p = parsed(&pick(service, snapshot));
+        let spec = render(&p.inputs()).expect("renders").spec;
+        g.bench_function(format!("{label}: render + config.json"), |b| {
+            b.iter(|| {
+                render(black_box(&p.inputs()))
+                    .expect("renders")
+                    .config_json()
+            })
+        });
+        g.bench_function(format!("{label}: floor"), |b| {
+            b.iter(|| spec_floor(black_box(&spec)))
+        });
+    }
+    g.finish();
+}
+
+/// Row 3: from texts to the full envelope, against pretty-printing that envelope.
+fn from_texts(c: &mut Criterion) {
+    let mut g = c.benchmark_group("render from texts");
+    for (label, service, snapshot) in CASES {
+        let r = pick(service, snapshot);
+        let envelope: serde_json::Value =
+            serde_json::from_str(&render_request(&r)).expect("envelope is JSON");
+        g.bench_function(format!("{label}: render_request"), |b| {
+            b.iter(|| render_request(black_box(&r)))
+        });
+        g.bench_function(format!("{label}: floor"), |b| {
+            b.iter(|| envelope_floor(black_box(&envelope)))
+        });
+    }
+    g.finish();
+}
+
+/// Row 4: the example mix from texts (one pass; 10,000 renders = this x 10,000 / mix size).
+fn mix(c: &mut Criterion) {
+    let mix = example_mix();
+    let mut g = c.benchmark_group("example mix from texts");
+    g.sample_size(10);
+    g.bench_function(format!("{} renders", mix.len()), |b| {
+        b.iter(|| {
+            mix.iter()
+                .map(|r| render_request(black_box(r)).len())
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, from_parsed, from_texts, mix);
+criterion_main!(benches);
