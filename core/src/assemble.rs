@@ -22,6 +22,14 @@ fn device_type(t: NodeType) -> LinuxDeviceType {
 }
 
 fn parse_capability(name: &str) -> Result<Capability> {
+    // oci-spec parses a name without the `CAP_` prefix (its `FromStr`); its serde form, with
+    // the prefix, is the fallback, so a name either way round is found.
+    if let Some(c) = name
+        .strip_prefix("CAP_")
+        .and_then(|bare| bare.parse::<Capability>().ok())
+    {
+        return Ok(c);
+    }
     serde_json::from_value(serde_json::Value::String(name.to_string())).map_err(|_| {
         Error::Internal {
             message: format!("capability {name} passed validation but oci-spec rejects it"),
@@ -29,9 +37,11 @@ fn parse_capability(name: &str) -> Result<Capability> {
     })
 }
 
-/// The finished draft state as an oci-spec `Spec`.
-pub fn assemble(d: &State) -> Result<Spec> {
-    let p = &d.process;
+/// The finished draft state as an oci-spec `Spec`. Takes the state by value: its strings and
+/// lists move into the spec rather than being copied (a render's largest part, the seccomp
+/// profile, is a few hundred strings).
+pub fn assemble(mut d: State) -> Result<Spec> {
+    let p = &mut d.process;
     let caps: oci_spec::runtime::Capabilities = p
         .capabilities
         .iter()
@@ -46,7 +56,7 @@ pub fn assemble(d: &State) -> Result<Spec> {
         .build()?;
     let mut user = UserBuilder::default().uid(p.uid).gid(p.gid);
     if !p.additional_gids.is_empty() {
-        user = user.additional_gids(p.additional_gids.clone());
+        user = user.additional_gids(std::mem::take(&mut p.additional_gids));
     }
     let rlimits = p
         .rlimits
@@ -62,20 +72,20 @@ pub fn assemble(d: &State) -> Result<Spec> {
     let mut process = ProcessBuilder::default()
         .terminal(p.terminal)
         .user(user.build()?)
-        .args(p.args.clone())
+        .args(std::mem::take(&mut p.args))
         .env(p.env.to_strings())
-        .cwd(p.cwd.clone())
+        .cwd(std::mem::take(&mut p.cwd))
         .capabilities(capabilities)
         .no_new_privileges(p.no_new_privileges);
     // None at all (containerd's preset) leaves the field out, so the runtime's own limits
     // apply; oci-spec's default would otherwise add RLIMIT_NOFILE 1024.
     let no_rlimits = rlimits.is_empty();
     process = process.rlimits(rlimits);
-    if let Some(profile) = &d.apparmor_profile {
-        process = process.apparmor_profile(profile.clone());
+    if let Some(profile) = d.apparmor_profile.take() {
+        process = process.apparmor_profile(profile);
     }
-    if let Some(label) = &d.selinux_label {
-        process = process.selinux_label(label.clone());
+    if let Some(label) = d.selinux_label.take() {
+        process = process.selinux_label(label);
     }
     if let Some(adj) = p.oom_score_adj {
         process = process.oom_score_adj(adj);
@@ -91,17 +101,16 @@ pub fn assemble(d: &State) -> Result<Spec> {
         .map(|t| {
             let mut ns = LinuxNamespaceBuilder::default().typ(*t);
             if let Some((_, path)) = d.namespace_paths.iter().find(|(typ, _)| typ == t) {
-                ns = ns.path(path.clone());
+                ns = ns.path(path);
             }
             ns.build()
         })
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    let devices = d
-        .devices
-        .iter()
+    let devices = std::mem::take(&mut d.devices)
+        .into_iter()
         .map(|e| -> Result<LinuxDevice> {
             Ok(LinuxDeviceBuilder::default()
-                .path(e.path.clone())
+                .path(e.path)
                 .typ(device_type(e.node.kind))
                 .major(e.node.major)
                 .minor(e.node.minor)
@@ -112,7 +121,7 @@ pub fn assemble(d: &State) -> Result<Spec> {
         })
         .collect::<Result<Vec<_>>>()?;
 
-    let resources = assemble_resources(d)?;
+    let resources = assemble_resources(&mut d)?;
 
     let mut linux = LinuxBuilder::default()
         .namespaces(namespaces)
@@ -121,47 +130,47 @@ pub fn assemble(d: &State) -> Result<Spec> {
     if !d.sysctl.is_empty() {
         // oci-spec wants a HashMap; canonical JSON sorts its keys again on output.
         let sysctl: std::collections::HashMap<String, String> =
-            d.sysctl.clone().into_iter().collect();
+            std::mem::take(&mut d.sysctl).into_iter().collect();
         linux = linux.sysctl(sysctl);
     }
     if !d.uid_mappings.is_empty() {
         linux = linux
-            .uid_mappings(d.uid_mappings.clone())
-            .gid_mappings(d.gid_mappings.clone());
+            .uid_mappings(std::mem::take(&mut d.uid_mappings))
+            .gid_mappings(std::mem::take(&mut d.gid_mappings));
     }
-    if let Some(seccomp) = &d.seccomp {
-        linux = linux.seccomp(seccomp.clone());
+    if let Some(seccomp) = d.seccomp.take() {
+        linux = linux.seccomp(seccomp);
     }
-    if let Some(label) = &d.mount_label {
-        linux = linux.mount_label(label.clone());
+    if let Some(label) = d.mount_label.take() {
+        linux = linux.mount_label(label);
     }
-    if let Some(m) = &d.masked_paths {
-        linux = linux.masked_paths(m.clone());
+    if let Some(m) = d.masked_paths.take() {
+        linux = linux.masked_paths(m);
     }
-    if let Some(r) = &d.readonly_paths {
-        linux = linux.readonly_paths(r.clone());
+    if let Some(r) = d.readonly_paths.take() {
+        linux = linux.readonly_paths(r);
     }
-    if let Some(prop) = &d.rootfs_propagation {
-        linux = linux.rootfs_propagation(prop.clone());
+    if let Some(prop) = d.rootfs_propagation.take() {
+        linux = linux.rootfs_propagation(prop);
     }
-    if let Some(cg) = &d.cgroups_path {
-        linux = linux.cgroups_path(cg.clone());
+    if let Some(cg) = d.cgroups_path.take() {
+        linux = linux.cgroups_path(cg);
     }
 
     let mut spec = SpecBuilder::default()
-        .version(d.oci_version.clone())
+        .version(std::mem::take(&mut d.oci_version))
         .root(
             RootBuilder::default()
-                .path(d.root_path.clone())
+                .path(std::mem::take(&mut d.root_path))
                 .readonly(d.root_readonly)
                 .build()?,
         )
-        .mounts(d.mounts.clone())
+        .mounts(std::mem::take(&mut d.mounts))
         .process(process)
-        .hostname(d.hostname.clone())
+        .hostname(std::mem::take(&mut d.hostname))
         .linux(linux.build()?);
     if !d.hooks.is_empty() {
-        spec = spec.hooks(assemble_hooks(d)?);
+        spec = spec.hooks(assemble_hooks(std::mem::take(&mut d.hooks))?);
     }
     let mut spec = spec.build()?;
     // The builder starts from oci-spec's Default, which carries an empty annotations map.
@@ -169,8 +178,7 @@ pub fn assemble(d: &State) -> Result<Spec> {
         None
     } else {
         Some(
-            d.annotations
-                .clone()
+            std::mem::take(&mut d.annotations)
                 .into_iter()
                 .collect::<std::collections::HashMap<_, _>>(),
         )
@@ -179,9 +187,10 @@ pub fn assemble(d: &State) -> Result<Spec> {
 }
 
 /// `linux.resources`: only the settings a pass made, so an unset limit stays absent.
-fn assemble_resources(d: &State) -> Result<LinuxResources> {
-    let r = &d.resources;
-    let mut resources = LinuxResourcesBuilder::default().devices(d.device_rules.clone());
+fn assemble_resources(d: &mut State) -> Result<LinuxResources> {
+    let r = &mut d.resources;
+    let mut resources =
+        LinuxResourcesBuilder::default().devices(std::mem::take(&mut d.device_rules));
     let cpu_set = r.cpu_quota.is_some()
         || r.cpu_period.is_some()
         || r.cpu_shares.is_some()
@@ -197,8 +206,8 @@ fn assemble_resources(d: &State) -> Result<LinuxResources> {
         if let Some(shares) = r.cpu_shares {
             cpu = cpu.shares(shares);
         }
-        if let Some(cpus) = &r.cpus {
-            cpu = cpu.cpus(cpus.clone());
+        if let Some(cpus) = r.cpus.take() {
+            cpu = cpu.cpus(cpus);
         }
         resources = resources.cpu(cpu.build()?);
     }
@@ -235,9 +244,9 @@ fn assemble_resources(d: &State) -> Result<LinuxResources> {
     Ok(resources.build()?)
 }
 
-fn assemble_hooks(d: &State) -> Result<Hooks> {
+fn assemble_hooks(hooks: Vec<(HookStage, oci_spec::runtime::Hook)>) -> Result<Hooks> {
     let stage = |s: HookStage| -> Vec<oci_spec::runtime::Hook> {
-        d.hooks
+        hooks
             .iter()
             .filter(|(st, _)| *st == s)
             .map(|(_, h)| h.clone())

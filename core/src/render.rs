@@ -97,14 +97,15 @@ fn run_passes(cx: &Context<'_>) -> Result<Rendered> {
         draft.start_pass(name);
         pass(cx, &mut draft)?;
     }
-    let (state, mut diagnostics, trace) = draft.into_parts();
+    let (mut state, mut diagnostics, trace) = draft.into_parts();
     // Last: the checks and the policy review of the finished draft, which set nothing.
     crate::checks::finished(cx, &state)?;
     crate::policy::review(cx, &state, &mut diagnostics)?;
-    let spec = assemble(&state)?;
+    let bundle_files = std::mem::take(&mut state.bundle_files);
+    let spec = assemble(state)?;
     Ok(Rendered {
         spec,
-        bundle_files: state.bundle_files,
+        bundle_files,
         diagnostics,
         trace,
     })

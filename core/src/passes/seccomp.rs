@@ -14,8 +14,6 @@
 //! entry) and the `kernel` fact; each `linux.seccomp.syscalls[i]` cites the profile rule group
 //! it came from, with the conditions that selected it.
 
-use std::collections::BTreeSet;
-
 use crate::draft::Draft;
 use crate::error::{Error, Result};
 use crate::inputs::Context;
@@ -44,26 +42,27 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
         }
         return Ok(());
     }
-    let (profile, cited): (Profile, Source) = match chosen {
+    // The preset's own profile resolves through seccomp::resolve, which keeps recent results
+    // (the same for every container with the same capabilities on the same kernel); a user's
+    // file is resolved each time.
+    let (profile, cited): (Option<Profile>, Source) = match chosen {
         Some((SeccompOpt::Unconfined, _)) => return Ok(()),
         None => (
-            preset.seccomp().profile()?,
+            None,
             Source::default(preset.default_name("seccomp_profile")),
         ),
-        Some((SeccompOpt::Builtin, field)) => (preset.seccomp().profile()?, Source::input(field)),
+        Some((SeccompOpt::Builtin, field)) => (None, Source::input(field)),
         Some((SeccompOpt::Profile(file), field)) => {
-            (user_profile(cx, file, field)?, Source::input(field))
+            (Some(user_profile(cx, file, field)?), Source::input(field))
         }
     };
     let kernel = cx.host.kernel();
-    let caps: BTreeSet<String> = d.process.capabilities.clone();
-    let resolved = seccomp::resolve_profile(
-        profile,
-        preset.seccomp(),
-        &kernel.arch,
-        &caps,
-        &kernel.release,
-    )?;
+    let caps = &d.process.capabilities;
+    let engine = preset.seccomp();
+    let resolved = match profile {
+        None => seccomp::resolve(engine, &kernel.arch, caps, &kernel.release)?,
+        Some(p) => seccomp::resolve_profile(p, engine, &kernel.arch, caps, &kernel.release)?,
+    };
     let rules = resolved
         .origins
         .into_iter()
