@@ -5,10 +5,13 @@
 //! `serde_json::Value` (keys sorted as a BTreeMap sorts them: by bytes). They are written
 //! directly by a serde `Serializer` rather than through a `Value`: building the tree of maps
 //! and strings cost more than the render itself (issue 11). Each object is written in the
-//! order its fields come, with each entry's byte range recorded; when the keys were not
-//! already in order (struct fields usually are not) the object's text is reordered once.
+//! sorted order: a struct whose fields are not declared in key order (most of oci-spec's) is
+//! first asked for its field names, then for one field at a time in sorted order, so every
+//! byte is written once, in place (`sorted`). A map's entries are written in the order they
+//! come, with each entry's byte range recorded, and its text reordered once if needed.
 
 mod ser;
+mod sorted;
 
 use serde::Serialize;
 

@@ -8,13 +8,15 @@ use std::ops::Range;
 
 use serde::ser::{self, Serialize};
 
+use super::sorted;
+
 /// The newtype-struct name [`super::SpecRoot`] uses to mark a nested spec.
 pub(super) const SPEC_ROOT: &str = "$ocigen::canonical::SpecRoot";
 
 /// Where a value sits, as far as capability sorting cares: the only arrays the format sorts
 /// are `process.capabilities.*` of the document (or of a [`super::SpecRoot`]).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Ctx {
+pub(super) enum Ctx {
     Root,
     Process,
     Caps,
@@ -23,7 +25,7 @@ enum Ctx {
 }
 
 impl Ctx {
-    fn child(self, key: &str) -> Ctx {
+    pub(super) fn child(self, key: &str) -> Ctx {
         match (self, key) {
             (Ctx::Root, "process") => Ctx::Process,
             (Ctx::Process, "capabilities") => Ctx::Caps,
@@ -34,17 +36,20 @@ impl Ctx {
 }
 
 pub(super) fn write<T: Serialize + ?Sized>(out: &mut String, value: &T) {
-    value
-        .serialize(Ser {
-            out,
-            depth: 0,
-            ctx: Ctx::Root,
-        })
+    let mut w = W {
+        out: std::mem::take(out),
+        scratch: String::new(),
+        keys: Vec::new(),
+        items: Vec::new(),
+        probed: Vec::new(),
+    };
+    sorted::write_value(&mut w, 0, Ctx::Root, value)
         .expect("serializing plain data to JSON cannot fail");
+    *out = w.out;
 }
 
 #[derive(Debug)]
-pub struct Error(String);
+pub struct Error(pub(super) String);
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -58,17 +63,52 @@ impl ser::Error for Error {
     }
 }
 
-type Res = Result<(), Error>;
+pub(super) type Res = Result<(), Error>;
 
-fn indent(out: &mut String, depth: usize) {
-    for _ in 0..depth {
-        out.push_str("  ");
+/// The writer's state, shared by every nested object and array so that none of them
+/// allocates: the output, a scratch copy used when an object's entries are reordered, and
+/// stacks of the entries (key and byte range) of the objects and sorted arrays now open.
+/// Each open object owns the tail of `keys` from the length it saw when it began.
+pub(super) struct W {
+    pub(super) out: String,
+    scratch: String,
+    keys: Vec<(Cow<'static, str>, Range<usize>)>,
+    items: Vec<Range<usize>>,
+    /// The field names of the structs now being written in sorted order (see `sorted`).
+    pub(super) probed: Vec<&'static str>,
+}
+
+impl W {
+    /// Put the pieces `ranges` (of `out`, all at or after `base`) back in the given order,
+    /// separated as serde_json's pretty printer separates entries at `depth`.
+    fn reorder(&mut self, base: usize, ranges: impl Iterator<Item = Range<usize>>, depth: usize) {
+        self.scratch.clear();
+        self.scratch.push_str(&self.out[base..]);
+        self.out.truncate(base);
+        for (i, r) in ranges.enumerate() {
+            if i > 0 {
+                self.out.push_str(",\n");
+                indent(&mut self.out, depth);
+            }
+            self.out
+                .push_str(&self.scratch[r.start - base..r.end - base]);
+        }
     }
+}
+
+pub(super) fn indent(out: &mut String, depth: usize) {
+    const SPACES: &str = "                                                                ";
+    let mut n = 2 * depth;
+    while n > SPACES.len() {
+        out.push_str(SPACES);
+        n -= SPACES.len();
+    }
+    out.push_str(&SPACES[..n]);
 }
 
 /// serde_json's string escaping: `"`, `\`, and control characters below 0x20
 /// (`\b \t \n \f \r` by name, the rest as `\u00XX` in lower-case hex).
-fn write_str(out: &mut String, s: &str) {
+pub(super) fn write_str(out: &mut String, s: &str) {
     out.push('"');
     let bytes = s.as_bytes();
     // Most strings (keys, paths, names) need no escape: copy them whole.
@@ -132,18 +172,20 @@ fn write_f64(out: &mut String, v: f64) {
 }
 
 pub(super) struct Ser<'a> {
-    out: &'a mut String,
-    depth: usize,
-    ctx: Ctx,
+    pub(super) w: &'a mut W,
+    pub(super) depth: usize,
+    pub(super) ctx: Ctx,
 }
 
-/// An object being written: entries go out in the order they come; `end` reorders the text
-/// once if their keys were out of order.
+/// An object being written: entries go out in the order they come; `finish` reorders the
+/// text once if their keys were out of order.
 pub(super) struct Obj<'a> {
-    out: &'a mut String,
+    w: &'a mut W,
     depth: usize,
     ctx: Ctx,
-    entries: Vec<(Cow<'static, str>, Range<usize>)>,
+    /// Where this object's entries start in `w.keys`.
+    first: usize,
+    count: usize,
     sorted: bool,
     /// A map key waiting for its value (`serialize_key` then `serialize_value`).
     key: Option<Cow<'static, str>>,
@@ -152,13 +194,15 @@ pub(super) struct Obj<'a> {
 }
 
 impl<'a> Obj<'a> {
-    fn begin(out: &'a mut String, depth: usize, ctx: Ctx, variant: bool) -> Self {
-        out.push('{');
+    fn begin(w: &'a mut W, depth: usize, ctx: Ctx, variant: bool) -> Self {
+        w.out.push('{');
+        let first = w.keys.len();
         Obj {
-            out,
+            w,
             depth,
             ctx,
-            entries: Vec::new(),
+            first,
+            count: 0,
             sorted: true,
             key: None,
             variant,
@@ -166,49 +210,48 @@ impl<'a> Obj<'a> {
     }
 
     fn entry<T: Serialize + ?Sized>(&mut self, key: Cow<'static, str>, value: &T) -> Res {
-        self.out
-            .push_str(if self.entries.is_empty() { "\n" } else { ",\n" });
-        indent(self.out, self.depth + 1);
-        let start = self.out.len();
-        write_str(self.out, &key);
-        self.out.push_str(": ");
-        value.serialize(Ser {
-            out: self.out,
-            depth: self.depth + 1,
-            ctx: self.ctx.child(&key),
-        })?;
-        if let Some((last, _)) = self.entries.last() {
-            if **last > *key {
-                self.sorted = false;
+        let out = &mut self.w.out;
+        out.push_str(if self.count == 0 { "\n" } else { ",\n" });
+        indent(out, self.depth + 1);
+        let start = out.len();
+        write_str(out, &key);
+        out.push_str(": ");
+        let ctx = self.ctx.child(&key);
+        sorted::write_value(self.w, self.depth + 1, ctx, value)?;
+        if self.count > 0 {
+            if let Some((last, _)) = self.w.keys.last() {
+                if **last > *key {
+                    self.sorted = false;
+                }
             }
         }
-        self.entries.push((key, start..self.out.len()));
+        let end = self.w.out.len();
+        self.w.keys.push((key, start..end));
+        self.count += 1;
         Ok(())
     }
 
-    fn finish(mut self) -> Res {
-        if self.entries.is_empty() {
-            self.out.push('}');
+    fn finish(self) -> Res {
+        let w = self.w;
+        if self.count == 0 {
+            w.out.push('}');
         } else {
             if !self.sorted {
-                let base = self.entries[0].1.start;
-                let text = self.out.split_off(base);
+                let mut entries = std::mem::take(&mut w.keys);
+                let mine = &mut entries[self.first..];
                 // Stable, as a BTreeMap built from these entries in order would keep them.
-                self.entries.sort_by(|a, b| a.0.cmp(&b.0));
-                for (i, (_, r)) in self.entries.iter().enumerate() {
-                    if i > 0 {
-                        self.out.push_str(",\n");
-                        indent(self.out, self.depth + 1);
-                    }
-                    self.out.push_str(&text[r.start - base..r.end - base]);
-                }
+                mine.sort_by(|a, b| a.0.cmp(&b.0));
+                let base = mine.iter().map(|(_, r)| r.start).min().unwrap_or(0);
+                w.reorder(base, mine.iter().map(|(_, r)| r.clone()), self.depth + 1);
+                w.keys = entries;
             }
-            self.out.push('\n');
-            indent(self.out, self.depth);
-            self.out.push('}');
+            w.out.push('\n');
+            indent(&mut w.out, self.depth);
+            w.out.push('}');
         }
+        w.keys.truncate(self.first);
         if self.variant {
-            close_variant(self.out, self.depth - 1);
+            close_variant(&mut w.out, self.depth - 1);
         }
         Ok(())
     }
@@ -216,21 +259,23 @@ impl<'a> Obj<'a> {
 
 /// An array being written; capability sets are reordered by their (plain ASCII) text.
 pub(super) struct Arr<'a> {
-    out: &'a mut String,
+    w: &'a mut W,
     depth: usize,
-    items: Vec<Range<usize>>,
+    /// Where this array's item ranges start in `w.items` (sorted arrays only).
+    first: usize,
     count: usize,
     sort: bool,
     variant: bool,
 }
 
 impl<'a> Arr<'a> {
-    fn begin(out: &'a mut String, depth: usize, sort: bool, variant: bool) -> Self {
-        out.push('[');
+    fn begin(w: &'a mut W, depth: usize, sort: bool, variant: bool) -> Self {
+        w.out.push('[');
+        let first = w.items.len();
         Arr {
-            out,
+            w,
             depth,
-            items: Vec::new(),
+            first,
             count: 0,
             sort,
             variant,
@@ -238,47 +283,41 @@ impl<'a> Arr<'a> {
     }
 
     fn item<T: Serialize + ?Sized>(&mut self, value: &T) -> Res {
-        self.out
-            .push_str(if self.count == 0 { "\n" } else { ",\n" });
-        indent(self.out, self.depth + 1);
-        let start = self.out.len();
-        value.serialize(Ser {
-            out: self.out,
-            depth: self.depth + 1,
-            ctx: Ctx::Other,
-        })?;
+        let out = &mut self.w.out;
+        out.push_str(if self.count == 0 { "\n" } else { ",\n" });
+        indent(out, self.depth + 1);
+        let start = out.len();
+        sorted::write_value(self.w, self.depth + 1, Ctx::Other, value)?;
         if self.sort {
-            self.items.push(start..self.out.len());
+            let end = self.w.out.len();
+            self.w.items.push(start..end);
         }
         self.count += 1;
         Ok(())
     }
 
-    fn finish(mut self) -> Res {
+    fn finish(self) -> Res {
+        let w = self.w;
         if self.count == 0 {
-            self.out.push(']');
+            w.out.push(']');
         } else {
             if self.sort {
                 // Capability names are `CAP_[A-Z0-9_]+`: their JSON text sorts as the names do.
-                let base = self.items[0].start;
-                let text = self.out.split_off(base);
-                self.items.sort_by(|a, b| {
-                    text[a.start - base..a.end - base].cmp(&text[b.start - base..b.end - base])
-                });
-                for (i, r) in self.items.iter().enumerate() {
-                    if i > 0 {
-                        self.out.push_str(",\n");
-                        indent(self.out, self.depth + 1);
-                    }
-                    self.out.push_str(&text[r.start - base..r.end - base]);
-                }
+                let mut items = std::mem::take(&mut w.items);
+                let mine = &mut items[self.first..];
+                let out = &w.out;
+                mine.sort_by(|a, b| out[a.clone()].cmp(&out[b.clone()]));
+                let base = mine.iter().map(|r| r.start).min().unwrap_or(0);
+                w.reorder(base, mine.iter().cloned(), self.depth + 1);
+                items.truncate(self.first);
+                w.items = items;
             }
-            self.out.push('\n');
-            indent(self.out, self.depth);
-            self.out.push(']');
+            w.out.push('\n');
+            indent(&mut w.out, self.depth);
+            w.out.push(']');
         }
         if self.variant {
-            close_variant(self.out, self.depth - 1);
+            close_variant(&mut w.out, self.depth - 1);
         }
         Ok(())
     }
@@ -320,7 +359,7 @@ impl<'a> ser::Serializer for Ser<'a> {
     type SerializeStructVariant = Obj<'a>;
 
     fn serialize_bool(self, v: bool) -> Res {
-        self.out.push_str(if v { "true" } else { "false" });
+        self.w.out.push_str(if v { "true" } else { "false" });
         Ok(())
     }
     fn serialize_i8(self, v: i8) -> Res {
@@ -333,11 +372,11 @@ impl<'a> ser::Serializer for Ser<'a> {
         self.serialize_i64(v.into())
     }
     fn serialize_i64(self, v: i64) -> Res {
-        write_i64(self.out, v);
+        write_i64(&mut self.w.out, v);
         Ok(())
     }
     fn serialize_i128(self, v: i128) -> Res {
-        self.out.push_str(&v.to_string());
+        self.w.out.push_str(&v.to_string());
         Ok(())
     }
     fn serialize_u8(self, v: u8) -> Res {
@@ -350,32 +389,32 @@ impl<'a> ser::Serializer for Ser<'a> {
         self.serialize_u64(v.into())
     }
     fn serialize_u64(self, v: u64) -> Res {
-        write_u64(self.out, v);
+        write_u64(&mut self.w.out, v);
         Ok(())
     }
     fn serialize_u128(self, v: u128) -> Res {
-        self.out.push_str(&v.to_string());
+        self.w.out.push_str(&v.to_string());
         Ok(())
     }
     fn serialize_f32(self, v: f32) -> Res {
         // `Value` keeps an f32 as the f64 it widens to.
-        write_f64(self.out, v.into());
+        write_f64(&mut self.w.out, v.into());
         Ok(())
     }
     fn serialize_f64(self, v: f64) -> Res {
-        write_f64(self.out, v);
+        write_f64(&mut self.w.out, v);
         Ok(())
     }
     fn serialize_char(self, v: char) -> Res {
-        write_str(self.out, v.encode_utf8(&mut [0u8; 4]));
+        write_str(&mut self.w.out, v.encode_utf8(&mut [0u8; 4]));
         Ok(())
     }
     fn serialize_str(self, v: &str) -> Res {
-        write_str(self.out, v);
+        write_str(&mut self.w.out, v);
         Ok(())
     }
     fn serialize_bytes(self, v: &[u8]) -> Res {
-        let mut a = Arr::begin(self.out, self.depth, false, false);
+        let mut a = Arr::begin(self.w, self.depth, false, false);
         for b in v {
             ser::SerializeSeq::serialize_element(&mut a, b)?;
         }
@@ -388,14 +427,14 @@ impl<'a> ser::Serializer for Ser<'a> {
         v.serialize(self)
     }
     fn serialize_unit(self) -> Res {
-        self.out.push_str("null");
+        self.w.out.push_str("null");
         Ok(())
     }
     fn serialize_unit_struct(self, _: &'static str) -> Res {
         self.serialize_unit()
     }
     fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Res {
-        write_str(self.out, variant);
+        write_str(&mut self.w.out, variant);
         Ok(())
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(self, name: &'static str, v: &T) -> Res {
@@ -413,18 +452,14 @@ impl<'a> ser::Serializer for Ser<'a> {
         variant: &'static str,
         v: &T,
     ) -> Res {
-        open_variant(self.out, self.depth, variant);
-        v.serialize(Ser {
-            out: self.out,
-            depth: self.depth + 1,
-            ctx: Ctx::Other,
-        })?;
-        close_variant(self.out, self.depth);
+        open_variant(&mut self.w.out, self.depth, variant);
+        sorted::write_value(self.w, self.depth + 1, Ctx::Other, v)?;
+        close_variant(&mut self.w.out, self.depth);
         Ok(())
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Arr<'a>, Error> {
         Ok(Arr::begin(
-            self.out,
+            self.w,
             self.depth,
             self.ctx == Ctx::CapSet,
             false,
@@ -443,14 +478,14 @@ impl<'a> ser::Serializer for Ser<'a> {
         variant: &'static str,
         _: usize,
     ) -> Result<Arr<'a>, Error> {
-        open_variant(self.out, self.depth, variant);
-        Ok(Arr::begin(self.out, self.depth + 1, false, true))
+        open_variant(&mut self.w.out, self.depth, variant);
+        Ok(Arr::begin(self.w, self.depth + 1, false, true))
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Obj<'a>, Error> {
-        Ok(Obj::begin(self.out, self.depth, self.ctx, false))
+        Ok(Obj::begin(self.w, self.depth, self.ctx, false))
     }
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Obj<'a>, Error> {
-        Ok(Obj::begin(self.out, self.depth, self.ctx, false))
+        Ok(Obj::begin(self.w, self.depth, self.ctx, false))
     }
     fn serialize_struct_variant(
         self,
@@ -459,8 +494,8 @@ impl<'a> ser::Serializer for Ser<'a> {
         variant: &'static str,
         _: usize,
     ) -> Result<Obj<'a>, Error> {
-        open_variant(self.out, self.depth, variant);
-        Ok(Obj::begin(self.out, self.depth + 1, Ctx::Other, true))
+        open_variant(&mut self.w.out, self.depth, variant);
+        Ok(Obj::begin(self.w, self.depth + 1, Ctx::Other, true))
     }
 }
 
