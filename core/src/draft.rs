@@ -216,11 +216,18 @@ impl Draft {
     }
 
     fn cite(&mut self, field: Field, sources: impl Into<Sources>) {
-        let target = field.to_string();
-        for source in sources.into().0 {
+        let mut target = field.into_key();
+        let mut sources = sources.into().0.into_iter().peekable();
+        while let Some(source) = sources.next() {
+            // The last (usually the only) source takes the key itself.
+            let target = if sources.peek().is_some() {
+                target.clone()
+            } else {
+                std::mem::take(&mut target)
+            };
             self.trace.entries.push(TraceEntry {
-                target: target.clone(),
-                pass: self.pass.to_string(),
+                target,
+                pass: self.pass.into(),
                 source,
             });
         }

@@ -86,6 +86,29 @@ pub fn namespace_name(t: LinuxNamespaceType) -> &'static str {
     }
 }
 
+impl Field {
+    /// The trace key, as `Display` writes it, built without the formatting machinery: one
+    /// allocation (none extra for a keyed field, whose key string is reused). A render cites
+    /// a few hundred fields, so this is on its hot path (issue 11).
+    pub fn into_key(self) -> String {
+        let keyed = |prefix: &str, mut key: String| {
+            key.insert_str(0, prefix);
+            key
+        };
+        match self {
+            Field::ProcessEnv(key) => keyed("process.env.", key),
+            Field::ProcessCapability(c) => keyed("process.capabilities.", c),
+            Field::Mount(dest) => keyed("mounts.", dest),
+            Field::Sysctl(key) => keyed("linux.sysctl.", key),
+            Field::Annotation(key) => keyed("annotations.", key),
+            Field::Device(path) => keyed("linux.devices.", path),
+            Field::DeviceRule(key) => keyed("linux.resources.devices.", key),
+            Field::BundleFile(path) => keyed("bundle_files.", path),
+            other => other.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for Field {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -150,4 +173,37 @@ pub fn rule_key(r: &LinuxDeviceCgroup) -> String {
         num(r.major()),
         num(r.minor())
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn into_key_is_the_display_form() {
+        let keyed = [
+            Field::ProcessEnv("PATH".into()),
+            Field::ProcessCapability("CAP_CHOWN".into()),
+            Field::Mount("/dev/shm".into()),
+            Field::Sysctl("net.ipv4.ip_forward".into()),
+            Field::Annotation("org.example/a".into()),
+            Field::Device("/dev/nvidia0".into()),
+            Field::DeviceRule("c 195:*".into()),
+            Field::BundleFile("hosts".into()),
+            Field::SeccompSyscall(7),
+            Field::Namespace(LinuxNamespaceType::Network),
+            Field::Hook(HookStage::CreateRuntime),
+            Field::OciVersion,
+            Field::MemoryDisableOomKiller,
+        ];
+        for f in keyed {
+            let shown = f.to_string();
+            assert_eq!(f.into_key(), shown);
+        }
+        assert_eq!(
+            Field::Mount("/x".into()).into_key(),
+            "mounts./x",
+            "the prefix comes first"
+        );
+    }
 }

@@ -3,55 +3,56 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A name in a trace: a static name (most defaults, facts and fields a pass cites) costs no
+/// allocation; one built at render time, or read back from JSON, is owned.
+pub type Text = std::borrow::Cow<'static, str>;
+
 /// Where a value in the output came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Source {
     /// A field of the service file, e.g. `services.web.resources.memory`.
-    Input { field: String },
+    Input { field: Text },
     /// A field of the image config (`User`, `Env`, `Cmd`...).
-    Image { field: String },
+    Image { field: Text },
     /// A host fact of the snapshot, e.g. `devices./dev/nvidia-uvm` or `proc_devices.char.nvidia-uvm`.
-    Snapshot { fact: String },
+    Snapshot { fact: Text },
     /// A built-in default, named (e.g. `default_capabilities`, `docker_masked_paths`).
-    Default { name: String },
+    Default { name: Text },
     /// A CDI spec file and device (`None` for spec-level edits).
-    Cdi {
-        file: String,
-        device: Option<String>,
-    },
+    Cdi { file: Text, device: Option<Text> },
     /// A render option the agent passed (`container_id`, `extra_env`, ...).
-    Option { name: String },
+    Option { name: Text },
     /// A rule group of a seccomp profile: the profile (`docker-default`, `podman-default`, or
     /// the user's file), the group's index in its `syscalls` list, and the conditions it
     /// states that this container and host met (empty when it has none). `preset` is the
     /// render's preset, whose engine resolved the profile.
     SeccompRule {
-        preset: String,
-        profile: String,
+        preset: Text,
+        profile: Text,
         rule: usize,
-        conditions: String,
+        conditions: Text,
     },
 }
 
 impl Source {
-    pub fn input(field: impl Into<String>) -> Self {
+    pub fn input(field: impl Into<Text>) -> Self {
         Source::Input {
             field: field.into(),
         }
     }
-    pub fn image(field: impl Into<String>) -> Self {
+    pub fn image(field: impl Into<Text>) -> Self {
         Source::Image {
             field: field.into(),
         }
     }
-    pub fn fact(fact: impl Into<String>) -> Self {
+    pub fn fact(fact: impl Into<Text>) -> Self {
         Source::Snapshot { fact: fact.into() }
     }
-    pub fn default(name: impl Into<String>) -> Self {
+    pub fn default(name: impl Into<Text>) -> Self {
         Source::Default { name: name.into() }
     }
-    pub fn option(name: impl Into<String>) -> Self {
+    pub fn option(name: impl Into<Text>) -> Self {
         Source::Option { name: name.into() }
     }
 }
@@ -92,7 +93,8 @@ pub struct TraceEntry {
     /// `process.args`, `process.env.PATH`, `mounts./dev/shm`, `linux.devices./dev/nvidia0`,
     /// `linux.resources.devices.c 238:0`, `linux.namespaces.network`.
     pub target: String,
-    pub pass: String,
+    /// The pass's name: a static name when rendered, owned when read back from JSON.
+    pub pass: std::borrow::Cow<'static, str>,
     pub source: Source,
 }
 

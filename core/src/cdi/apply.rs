@@ -33,7 +33,7 @@ pub fn plan_edits(
         if !specs_done.contains(&sel.file) {
             specs_done.push(sel.file);
             let source = Source::Cdi {
-                file: sel.file.to_string(),
+                file: sel.file.to_string().into(),
                 device: None,
             };
             let edits = &sel.spec.container_edits;
@@ -42,8 +42,8 @@ pub fn plan_edits(
             }
         }
         let source = Source::Cdi {
-            file: sel.file.to_string(),
-            device: Some(sel.device.name.clone()),
+            file: sel.file.to_string().into(),
+            device: Some(sel.device.name.clone().into()),
         };
         let edits = &sel.device.container_edits;
         if let Err(why) = apply(edits, source, snapshot, field, plan, mismatches)? {

@@ -73,7 +73,7 @@ impl Failure {
             "image_config" => Source::image(field),
             "options" => Source::option(field),
             "cdi" => Source::Cdi {
-                file: self.file.clone().unwrap_or_default(),
+                file: self.file.clone().unwrap_or_default().into(),
                 device: None,
             },
             _ => Source::input(field),

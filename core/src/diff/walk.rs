@@ -271,7 +271,7 @@ pub(super) fn cite(index: &TraceIndex<'_>, key: &str) -> Vec<Cited> {
         .iter()
         .map(|e| Cited {
             field: e.target.clone(),
-            pass: Some(e.pass.clone()),
+            pass: Some(e.pass.to_string()),
             source: e.source.clone(),
         })
         .collect()

@@ -27,7 +27,7 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     }
     d.set_apparmor_profile(
         profile.to_string(),
-        vec![Source::input(field), Source::fact("lsm")],
+        vec![Source::input(field.to_string()), Source::fact("lsm")],
     );
     Ok(())
 }

@@ -111,7 +111,7 @@ fn service_devices(cx: &Context<'_>, d: &mut Draft) -> Result<Vec<Planned>> {
                         node: *node,
                         access: access(dev),
                     },
-                    node_source: Source::input(&field),
+                    node_source: Source::input(field.clone()),
                     rule_source: Source::fact(format!("devices.{}", dev.path)),
                     numbers_from: None,
                 })

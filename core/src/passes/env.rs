@@ -136,7 +136,7 @@ fn resolve_value(
     }
     if let EnvValue::Secret(reference) = value {
         return match cx.options.secrets.get(reference) {
-            Some(secret) => Ok((secret.clone(), Source::input(field))),
+            Some(secret) => Ok((secret.clone(), Source::input(field.to_string()))),
             None => Err(Error::unsatisfiable(
                 field,
                 format!("secret `{reference}` (from $S:{reference}) was not resolved by the agent (render option `secrets` has no such key)"),
@@ -144,7 +144,7 @@ fn resolve_value(
         };
     }
     // A literal: its text as written.
-    Ok((value.to_string(), Source::input(field)))
+    Ok((value.to_string(), Source::input(field.to_string())))
 }
 
 #[cfg(test)]

@@ -242,7 +242,7 @@ fn check_mapped(
 /// pass kept with the ids (a service field, or `image.User`), else the output field `target`.
 fn user_field(d: &Draft, target: &str) -> String {
     match &d.process.user_origin {
-        Some(Source::Input { field }) => field.clone(),
+        Some(Source::Input { field }) => field.to_string(),
         Some(Source::Image { field }) => format!("image.{field}"),
         _ => target.to_string(),
     }

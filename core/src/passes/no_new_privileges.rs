@@ -17,7 +17,7 @@ use crate::trace::Source;
 
 pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     if let Some((on, field)) = cx.security_opts()?.no_new_privileges() {
-        d.set_no_new_privileges(on, Source::input(field));
+        d.set_no_new_privileges(on, Source::input(field.to_string()));
         return Ok(());
     }
     let spec = &cx.service.spec;

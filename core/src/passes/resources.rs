@@ -26,7 +26,7 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
             d.set_cpu(
                 cpu.quota(),
                 CPU_PERIOD,
-                Source::input(&field),
+                Source::input(field.clone()),
                 Source::default("cfs_period_100ms"),
             );
         }

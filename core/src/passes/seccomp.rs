@@ -51,10 +51,11 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
             None,
             Source::default(preset.default_name("seccomp_profile")),
         ),
-        Some((SeccompOpt::Builtin, field)) => (None, Source::input(field)),
-        Some((SeccompOpt::Profile(file), field)) => {
-            (Some(user_profile(cx, file, field)?), Source::input(field))
-        }
+        Some((SeccompOpt::Builtin, field)) => (None, Source::input(field.to_string())),
+        Some((SeccompOpt::Profile(file), field)) => (
+            Some(user_profile(cx, file, field)?),
+            Source::input(field.to_string()),
+        ),
     };
     let kernel = cx.host.kernel();
     let caps = &d.process.capabilities;
@@ -67,10 +68,10 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
         .origins
         .into_iter()
         .map(|o| Source::SeccompRule {
-            preset: preset.name().to_string(),
-            profile: o.profile,
+            preset: preset.name().into(),
+            profile: o.profile.into(),
             rule: o.index,
-            conditions: o.conditions,
+            conditions: o.conditions.into(),
         })
         .collect();
     d.set_seccomp(resolved.seccomp, vec![cited, Source::fact("kernel")], rules);
@@ -199,7 +200,7 @@ mod tests {
                 conditions,
             } => {
                 assert_eq!(
-                    (preset.as_str(), profile.as_str(), *rule),
+                    (&**preset, &**profile, *rule),
                     ("docker", "docker-default", 0)
                 );
                 assert!(conditions.is_empty());
@@ -241,7 +242,7 @@ mod tests {
                 preset: "docker".into(),
                 profile: "prof/strict.json".into(),
                 rule: 0,
-                conditions: String::new()
+                conditions: "".into()
             }
         );
 

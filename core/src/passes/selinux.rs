@@ -63,17 +63,17 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
         };
         if let Some(i) = in_process {
             process[i] = value.clone();
-            process_src.push(Source::input(*field));
+            process_src.push(Source::input(field.to_string()));
         }
         if let Some(i) = in_file {
             file[i] = value.clone();
-            file_src.push(Source::input(*field));
+            file_src.push(Source::input(field.to_string()));
         }
     }
     // The defaults first, then the options that replaced parts of them, then the fact that
     // allowed writing a label at all.
     let with_defaults = |name: &str, mut v: Vec<Source>| {
-        v.insert(0, Source::default(name));
+        v.insert(0, Source::default(name.to_string()));
         v.push(Source::fact("lsm"));
         v
     };

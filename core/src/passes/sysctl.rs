@@ -109,7 +109,7 @@ fn set(d: &mut Draft, key: &str, value: &str, field: &str) -> Result<()> {
             format!("{value:?}"),
         ));
     }
-    d.set_sysctl(key, value, Source::input(field));
+    d.set_sysctl(key, value, Source::input(field.to_string()));
     Ok(())
 }
 

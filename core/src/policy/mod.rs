@@ -188,7 +188,7 @@ fn namespace_field(cx: &Context<'_>, name: &str) -> String {
 /// The input the process user came from (the field to change to run as someone else).
 fn user_field(cx: &Context<'_>, state: &State) -> String {
     match &state.process.user_origin {
-        Some(Source::Input { field }) => field.clone(),
+        Some(Source::Input { field }) => field.to_string(),
         Some(Source::Image { field }) => format!("image.{field}"),
         _ => cx.service.field("user"),
     }
