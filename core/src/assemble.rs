@@ -22,18 +22,8 @@ fn device_type(t: NodeType) -> LinuxDeviceType {
 }
 
 fn parse_capability(name: &str) -> Result<Capability> {
-    // oci-spec parses a name without the `CAP_` prefix (its `FromStr`); its serde form, with
-    // the prefix, is the fallback, so a name either way round is found.
-    if let Some(c) = name
-        .strip_prefix("CAP_")
-        .and_then(|bare| bare.parse::<Capability>().ok())
-    {
-        return Ok(c);
-    }
-    serde_json::from_value(serde_json::Value::String(name.to_string())).map_err(|_| {
-        Error::Internal {
-            message: format!("capability {name} passed validation but oci-spec rejects it"),
-        }
+    crate::passes::capabilities::parse_capability(name).ok_or_else(|| Error::Internal {
+        message: format!("capability {name} passed validation but oci-spec rejects it"),
     })
 }
 

@@ -41,14 +41,34 @@ enum CapName {
 
 /// Canonical `CAP_X` name of `name`, validated against oci-spec's list.
 pub fn canonical_name(name: &str) -> Option<String> {
+    // Snapshots and most service files already write the canonical form: one allocation.
+    // (oci-spec ignores case when parsing, so the spelling is checked here.)
+    let exact = name
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    if exact && name.starts_with("CAP_") && parse_capability(name).is_some() {
+        return Some(name.to_string());
+    }
     let upper = name.trim().to_ascii_uppercase();
     let full = if upper.starts_with("CAP_") {
         upper
     } else {
         format!("CAP_{upper}")
     };
-    serde_json::from_value::<Capability>(serde_json::Value::String(full.clone())).ok()?;
+    parse_capability(&full)?;
     Some(full)
+}
+
+/// oci-spec's capability for an exact `CAP_X` name (its serde name), or `None`.
+pub fn parse_capability(name: &str) -> Option<Capability> {
+    // oci-spec's `FromStr` takes the name without `CAP_`; its serde form (with the prefix) is
+    // the authority, consulted when the short form is not found. The test
+    // `short_and_serde_names_agree` checks the two agree on every capability.
+    name.strip_prefix("CAP_")
+        .and_then(|bare| bare.parse::<Capability>().ok())
+        .or_else(|| {
+            serde_json::from_value::<Capability>(serde_json::Value::String(name.to_string())).ok()
+        })
 }
 
 fn parse_name(name: &str, field: &str) -> Result<CapName> {
@@ -201,6 +221,25 @@ mod tests {
             .map(|c| c.to_string())
             .collect();
         f
+    }
+
+    #[test]
+    fn short_and_serde_names_agree() {
+        for name in ALL_41 {
+            let by_serde: Capability =
+                serde_json::from_value(serde_json::Value::String(name.to_string())).unwrap();
+            let short: Capability = name[4..].parse().unwrap();
+            assert_eq!(short, by_serde, "{name}");
+            assert_eq!(parse_capability(name), Some(by_serde));
+            assert_eq!(canonical_name(name).as_deref(), Some(name));
+            assert_eq!(
+                canonical_name(&name[4..].to_lowercase()).as_deref(),
+                Some(name)
+            );
+        }
+        assert_eq!(parse_capability("CAP_NOPE"), None);
+        assert_eq!(canonical_name(" cap_chown "), Some("CAP_CHOWN".to_string()));
+        assert_eq!(canonical_name("CAP_chown"), Some("CAP_CHOWN".to_string()));
     }
 
     const ALL_41: [&str; 41] = [
