@@ -50,7 +50,7 @@ impl<'a> TraceIndex<'a> {
     pub fn new(trace: &'a Trace) -> Self {
         let mut by_target: BTreeMap<&str, Vec<&TraceEntry>> = BTreeMap::new();
         for e in &trace.entries {
-            by_target.entry(e.target.as_str()).or_default().push(e);
+            by_target.entry(&*e.target).or_default().push(e);
         }
         TraceIndex { by_target }
     }
@@ -91,7 +91,7 @@ pub fn explain_text(rendered: &Rendered, filter: Option<&str>) -> String {
     let mut seen = std::collections::BTreeSet::new();
     let order: Vec<&str> = selected
         .iter()
-        .map(|e| e.target.as_str())
+        .map(|e| &*e.target)
         .filter(|t| seen.insert(*t))
         .collect();
     let mut out = String::new();

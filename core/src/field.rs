@@ -3,6 +3,7 @@
 //! names. `Display` gives the dotted trace key, keyed where arrays are keyed
 //! (`process.env.PATH`, `mounts./dev/shm`, `linux.resources.devices.c 238:0`).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use oci_spec::runtime::{LinuxDeviceCgroup, LinuxDeviceType, LinuxNamespaceType, PosixRlimitType};
@@ -90,10 +91,10 @@ impl Field {
     /// The trace key, as `Display` writes it, built without the formatting machinery: one
     /// allocation (none extra for a keyed field, whose key string is reused). A render cites
     /// a few hundred fields, so this is on its hot path (issue 11).
-    pub fn into_key(self) -> String {
+    pub fn into_key(self) -> Cow<'static, str> {
         let keyed = |prefix: &str, mut key: String| {
             key.insert_str(0, prefix);
-            key
+            Cow::Owned(key)
         };
         match self {
             Field::ProcessEnv(key) => keyed("process.env.", key),
@@ -104,13 +105,61 @@ impl Field {
             Field::Device(path) => keyed("linux.devices.", path),
             Field::DeviceRule(key) => keyed("linux.resources.devices.", key),
             Field::BundleFile(path) => keyed("bundle_files.", path),
-            other => other.to_string(),
+            Field::ProcessRlimit(_)
+            | Field::Namespace(_)
+            | Field::SeccompSyscall(_)
+            | Field::Hook(_) => Cow::Owned(self.to_string()),
+            fixed => Cow::Borrowed(fixed.fixed_key().expect("a field without a key part")),
         }
+    }
+
+    /// The trace key of a field that has no key part of its own (`process.cwd`).
+    fn fixed_key(&self) -> Option<&'static str> {
+        Some(match self {
+            Field::OciVersion => "ociVersion",
+            Field::Hostname => "hostname",
+            Field::RootPath => "root.path",
+            Field::RootReadonly => "root.readonly",
+            Field::ProcessTerminal => "process.terminal",
+            Field::ProcessUser => "process.user",
+            Field::ProcessAdditionalGids => "process.user.additionalGids",
+            Field::ProcessCwd => "process.cwd",
+            Field::ProcessArgs => "process.args",
+            Field::ProcessCapabilities => "process.capabilities",
+            Field::ProcessNoNewPrivileges => "process.noNewPrivileges",
+            Field::ProcessOomScoreAdj => "process.oomScoreAdj",
+            Field::UidMappings => "linux.uidMappings",
+            Field::GidMappings => "linux.gidMappings",
+            Field::CpuQuota => "linux.resources.cpu.quota",
+            Field::CpuPeriod => "linux.resources.cpu.period",
+            Field::MemoryLimit => "linux.resources.memory.limit",
+            Field::PidsLimit => "linux.resources.pids.limit",
+            Field::CpuShares => "linux.resources.cpu.shares",
+            Field::CpuCpus => "linux.resources.cpu.cpus",
+            Field::MemorySwap => "linux.resources.memory.swap",
+            Field::MemoryReservation => "linux.resources.memory.reservation",
+            Field::MemorySwappiness => "linux.resources.memory.swappiness",
+            Field::MemoryDisableOomKiller => "linux.resources.memory.disableOOMKiller",
+            Field::BlockIoWeight => "linux.resources.blockIO.weight",
+            Field::DeviceRules => "linux.resources.devices",
+            Field::Seccomp => "linux.seccomp",
+            Field::ApparmorProfile => "process.apparmorProfile",
+            Field::SelinuxLabel => "process.selinuxLabel",
+            Field::MountLabel => "linux.mountLabel",
+            Field::MaskedPaths => "linux.maskedPaths",
+            Field::ReadonlyPaths => "linux.readonlyPaths",
+            Field::RootfsPropagation => "linux.rootfsPropagation",
+            Field::CgroupsPath => "linux.cgroupsPath",
+            _ => return None,
+        })
     }
 }
 
 impl fmt::Display for Field {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(key) = self.fixed_key() {
+            return f.write_str(key);
+        }
         match self {
             Field::OciVersion => f.write_str("ociVersion"),
             Field::Hostname => f.write_str("hostname"),

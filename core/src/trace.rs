@@ -92,7 +92,7 @@ pub struct TraceEntry {
     /// Output field in dotted form, keyed where arrays are keyed:
     /// `process.args`, `process.env.PATH`, `mounts./dev/shm`, `linux.devices./dev/nvidia0`,
     /// `linux.resources.devices.c 238:0`, `linux.namespaces.network`.
-    pub target: String,
+    pub target: Text,
     /// The pass's name: a static name when rendered, owned when read back from JSON.
     pub pass: std::borrow::Cow<'static, str>,
     pub source: Source,

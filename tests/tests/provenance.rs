@@ -109,12 +109,7 @@ fn check(rendered: &Rendered) -> Vec<String> {
     for f in &rendered.bundle_files {
         exists.insert(format!("bundle_files.{}", f.path));
     }
-    let traced: BTreeSet<&str> = rendered
-        .trace
-        .entries
-        .iter()
-        .map(|e| e.target.as_str())
-        .collect();
+    let traced: BTreeSet<&str> = rendered.trace.entries.iter().map(|e| &*e.target).collect();
     let mut problems = Vec::new();
     for leaf in &leaves {
         if !recorded_as(leaf)

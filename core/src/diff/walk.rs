@@ -270,7 +270,7 @@ pub(super) fn cite(index: &TraceIndex<'_>, key: &str) -> Vec<Cited> {
     entries
         .iter()
         .map(|e| Cited {
-            field: e.target.clone(),
+            field: e.target.to_string(),
             pass: Some(e.pass.to_string()),
             source: e.source.clone(),
         })
