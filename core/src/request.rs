@@ -112,7 +112,8 @@ pub struct ParsedRequest {
     pub service: crate::service::Service,
     pub image: Option<Image>,
     pub options: RenderOptions,
-    pub snapshot: Snapshot,
+    /// Shared with the thread's recent snapshots: see [`Snapshot::from_json_shared`].
+    pub snapshot: std::sync::Arc<Snapshot>,
 }
 
 impl ParsedRequest {
@@ -145,7 +146,7 @@ impl RenderRequest {
         let service = file
             .service(r.service.as_deref())
             .map_err(|e| self.name_inputs(e))?;
-        let snapshot = Snapshot::from_json(SNAPSHOT_FILE, &r.snapshot_json)?;
+        let snapshot = Snapshot::from_json_shared(SNAPSHOT_FILE, &r.snapshot_json)?;
         let mut options = r
             .options
             .clone()

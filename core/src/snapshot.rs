@@ -17,6 +17,7 @@ use crate::error::{Error, FieldPath, InputKind, Result};
 use crate::read::{Source, Syntax};
 
 mod checks;
+mod shared;
 
 /// Version of the snapshot format this core writes. Version 2 added [`Snapshot::lsm`],
 /// [`Snapshot::process_rlimits`], [`Snapshot::cpuset`] and [`Snapshot::nvidia_driver`].
