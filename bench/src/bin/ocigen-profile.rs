@@ -3,7 +3,9 @@
 //! before/after a change. Usage: `ocigen-profile <mode> [n]`, mode one of
 //! `mix` (render_request over the example mix), `parsed` (render from parsed inputs, the
 //! three cases), `floor` (serde_json pretty of the same Specs), `parse` (texts -> inputs), `texts` (render_request of the cases), `envfloor` (pretty
-//! of their envelopes), `dump` (every output, to diff two builds).
+//! of their envelopes), `ownfloor` (clone and drop of the finished Specs: what building an
+//! owned Spec costs at least), `mixfloor` (pretty-printing every envelope of the mix),
+//! `dump` (every output, to diff two builds).
 
 use ocigen_bench::{envelope_floor, example_mix, parsed, pick, spec_floor, CASES};
 use ocigen_core::{render, render_request};
@@ -53,6 +55,32 @@ fn main() {
             for _ in 0..n {
                 for spec in &specs {
                     total += spec_floor(spec);
+                }
+            }
+        }
+        "ownfloor" => {
+            // What building the owned `Spec` alone costs, whatever computes it: a clone of
+            // the finished value and its drop (every string and list allocated and freed).
+            let specs: Vec<_> = cases
+                .iter()
+                .map(|(_, s, h)| render(&parsed(&pick(s, h)).inputs()).expect("renders").spec)
+                .collect();
+            for _ in 0..n {
+                for spec in &specs {
+                    let copy = std::hint::black_box(spec.clone());
+                    total += copy.hostname().as_ref().map_or(0, String::len);
+                }
+            }
+        }
+        "mixfloor" => {
+            // The mix's envelopes built once; only their pretty-printing is counted n times.
+            let envs: Vec<serde_json::Value> = example_mix()
+                .iter()
+                .map(|r| serde_json::from_str(&render_request(r)).expect("JSON"))
+                .collect();
+            for _ in 0..n {
+                for e in &envs {
+                    total += envelope_floor(e);
                 }
             }
         }
