@@ -23,6 +23,11 @@ fn from_parsed(c: &mut Criterion) {
         g.bench_function(format!("{label}: floor"), |b| {
             b.iter(|| spec_floor(black_box(&spec)))
         });
+        // Not a target, a bound: allocating and freeing the owned Spec, which any render
+        // that returns one pays on top of writing it.
+        g.bench_function(format!("{label}: owned Spec (clone + drop)"), |b| {
+            b.iter(|| black_box(spec.clone()))
+        });
     }
     g.finish();
 }
@@ -53,6 +58,19 @@ fn mix(c: &mut Criterion) {
         b.iter(|| {
             mix.iter()
                 .map(|r| render_request(black_box(r)).len())
+                .sum::<usize>()
+        })
+    });
+    // The floor: pretty-printing the same envelopes, already built.
+    let envelopes: Vec<serde_json::Value> = mix
+        .iter()
+        .map(|r| serde_json::from_str(&render_request(r)).expect("envelope is JSON"))
+        .collect();
+    g.bench_function(format!("{} envelopes: floor", mix.len()), |b| {
+        b.iter(|| {
+            envelopes
+                .iter()
+                .map(|e| envelope_floor(black_box(e)))
                 .sum::<usize>()
         })
     });
