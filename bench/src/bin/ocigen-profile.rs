@@ -4,7 +4,8 @@
 //! `mix` (render_request over the example mix), `parsed` (render from parsed inputs, the
 //! three cases), `floor` (serde_json pretty of the same Specs), `parse` (texts -> inputs), `texts` (render_request of the cases), `envfloor` (pretty
 //! of their envelopes), `ownfloor` (clone and drop of the finished Specs: what building an
-//! owned Spec costs at least), `mixfloor` (pretty-printing every envelope of the mix),
+//! owned Spec costs at least), `mixfloor` (pretty-printing every envelope of the mix), `snapshot` (parsing a
+//! snapshot text, uncached),
 //! `dump` (every output, to diff two builds).
 
 use ocigen_bench::{envelope_floor, example_mix, parsed, pick, spec_floor, CASES};
@@ -81,6 +82,18 @@ fn main() {
             for _ in 0..n {
                 for e in &envs {
                     total += envelope_floor(e);
+                }
+            }
+        }
+        "snapshot" => {
+            // Parsing and checking a snapshot text, uncached: what the first render against a
+            // snapshot pays on top of a warm `texts` render.
+            let reqs: Vec<_> = cases.iter().map(|(_, s, h)| pick(s, h)).collect();
+            for _ in 0..n {
+                for r in &reqs {
+                    let s = ocigen_core::Snapshot::from_json("snapshot.json", &r.snapshot_json)
+                        .expect("fixture parses");
+                    total += s.kernel.release.len();
                 }
             }
         }
