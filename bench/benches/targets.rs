@@ -1,10 +1,13 @@
 //! Criterion benches, one group per row of issue 11's target table; each group measures its
 //! floor (serde_json pretty-printing the finished output) in the same run, so the ratio is
-//! read from one report on a noisy machine. Run: `cargo bench -p ocigen-bench`.
+//! read from one report on a noisy machine. Run: `cargo bench -p ocigen-bench`; the size row
+//! alone: `cargo bench -p ocigen-bench -- "size row"`.
 //! No timing is asserted anywhere: these only measure.
 
-use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use ocigen_bench::{envelope_floor, example_mix, parsed, pick, spec_floor, CASES};
+use criterion::{black_box, criterion_group, criterion_main, Criterion, SamplingMode};
+use ocigen_bench::{
+    envelope_floor, example_mix, parsed, pick, scaled_dimension, spec_floor, CASES,
+};
 use ocigen_core::{render, render_request};
 
 /// Rows 1-2: render from parsed inputs + config.json, against the Spec's pretty-printing.
@@ -77,5 +80,28 @@ fn mix(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, from_parsed, from_texts, mix);
+/// Row 5: the size row, one dimension at a time (all three in one file exceed the YAML
+/// reader's node budget), each at 1x and 2x so linearity reads as the ratio of the two.
+/// From texts to the full envelope, as the page and the CLI do.
+fn scaling(c: &mut Criterion) {
+    let mut g = c.benchmark_group("size row from texts");
+    g.sample_size(10);
+    // Each render takes tens to hundreds of ms: one render per sample.
+    g.sampling_mode(SamplingMode::Flat);
+    for (dimension, what, sizes) in [
+        ("env", "env entries", [50_000, 100_000]),
+        ("storage", "tmpfs storage entries", [5_000, 10_000]),
+        ("devices", "devices", [5_000, 10_000]),
+    ] {
+        for n in sizes {
+            let r = scaled_dimension(dimension, n).expect("a dimension");
+            g.bench_function(format!("{n} {what}"), |b| {
+                b.iter(|| render_request(black_box(&r)))
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, from_parsed, from_texts, mix, scaling);
 criterion_main!(benches);

@@ -4,12 +4,14 @@
 //! `mix` (render_request over the example mix), `parsed` (render from parsed inputs, the
 //! three cases), `floor` (serde_json pretty of the same Specs), `parse` (texts -> inputs), `texts` (render_request of the cases), `envfloor` (pretty
 //! of their envelopes), `ownfloor` (clone and drop of the finished Specs: what building an
-//! owned Spec costs at least), `mixfloor` (pretty-printing every envelope of the mix), `snapshot` (parsing a
-//! snapshot text, uncached),
-//! `dump` (every output, to diff two builds).
+//! owned Spec costs at least), `mixfloor` (pretty-printing every envelope of the mix),
+//! `snapshot` (parsing a snapshot text, uncached), `dump` (every output, to diff two builds),
+//! `scale N` (the size row's shape at N and 2N), `scale-env N [reps] [phases]`,
+//! `scale-storage ...`, `scale-devices ...`, `scale-all ...` (one dimension of the size row,
+//! see [`scale`]).
 
 use ocigen_bench::{envelope_floor, example_mix, parsed, pick, spec_floor, CASES};
-use ocigen_core::{render, render_request};
+use ocigen_core::{render, render_request, RenderRequest};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -23,6 +25,17 @@ fn main() {
         .filter(|(i, _)| only.is_none_or(|o| o == *i))
         .map(|(_, c)| *c)
         .collect();
+    if let Some(dimension) = mode.strip_prefix("scale-") {
+        // `scale-env N [reps] [phases]` etc.: one dimension of the size row, see `scale`.
+        let reps = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(5);
+        scale(
+            dimension,
+            n,
+            reps,
+            args.get(4).is_some_and(|a| a == "phases"),
+        );
+        return;
+    }
     let mut total = 0usize;
     match mode {
         "mix" => {
@@ -126,8 +139,7 @@ fn main() {
             }
         }
         "scale" => {
-            // Issue 11's size row: n env entries, n/10 tmpfs storage entries, n/10 devices
-            // (recorded absent on the host, so each is a W005), at n and 2n to show linearity.
+            // Issue 11's size row in its shape (n env, n/10 storage, n/10 devices) at n and 2n.
             for k in [n, 2 * n] {
                 let r = ocigen_bench::scaled(k);
                 let start = std::time::Instant::now();
@@ -158,4 +170,97 @@ fn main() {
         other => panic!("unknown mode {other}"),
     }
     println!("{total}");
+}
+
+/// One dimension of the size row at size `n`: one untimed render to warm the per-thread
+/// caches, then `reps` timed `render_request` calls (the whole envelope from texts), printing
+/// each wall time and the median; with `phases`, also `reps` of each phase (parse, render,
+/// canonical envelope with trace). Only `measured_request` runs the timed renders, so
+/// `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*measured_request*'`
+/// counts exactly the timed renders' instructions (divide by `reps`).
+fn scale(dimension: &str, n: usize, reps: usize, phases: bool) {
+    let r = ocigen_bench::scaled_dimension(dimension, n)
+        .unwrap_or_else(|| panic!("unknown dimension {dimension}: env, storage, devices, all"));
+    let out = warm(&r);
+    assert!(
+        out.contains("\"ok\": true"),
+        "{dimension} {n}: not rendered: {}",
+        &out[..out.len().min(600)]
+    );
+    let mut times: Vec<f64> = (0..reps)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            let len = measured_request(&r).len();
+            assert_eq!(len, out.len());
+            start.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    println!(
+        "{dimension} {n}: render_request {} ({} bytes out): {}",
+        median_ms(&mut times),
+        out.len(),
+        list_ms(&times)
+    );
+    if !phases {
+        return;
+    }
+    let (mut parse, mut pass, mut json) = (vec![], vec![], vec![]);
+    for _ in 0..reps {
+        let t0 = std::time::Instant::now();
+        let p = measured_parse(&r);
+        let t1 = std::time::Instant::now();
+        let rendered = measured_render(&p);
+        let t2 = std::time::Instant::now();
+        let full = measured_json(&rendered);
+        let t3 = std::time::Instant::now();
+        assert!(!full.is_empty());
+        parse.push((t1 - t0).as_secs_f64() * 1e3);
+        pass.push((t2 - t1).as_secs_f64() * 1e3);
+        json.push((t3 - t2).as_secs_f64() * 1e3);
+        // Dropping the inputs and the render is outside the phases.
+        drop((rendered, p));
+    }
+    println!(
+        "{dimension} {n}: parse {}, render {}, to_full_json {}",
+        median_ms(&mut parse),
+        median_ms(&mut pass),
+        median_ms(&mut json)
+    );
+}
+
+fn median_ms(v: &mut [f64]) -> String {
+    v.sort_by(f64::total_cmp);
+    format!("median {:.2} ms", v[v.len() / 2])
+}
+
+fn list_ms(v: &[f64]) -> String {
+    v.iter()
+        .map(|t| format!("{t:.2}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[inline(never)]
+fn warm(r: &RenderRequest) -> String {
+    render_request(r)
+}
+
+#[inline(never)]
+fn measured_request(r: &RenderRequest) -> String {
+    render_request(std::hint::black_box(r))
+}
+
+#[inline(never)]
+fn measured_parse(r: &RenderRequest) -> ocigen_core::ParsedRequest {
+    r.parse().expect("parses")
+}
+
+#[inline(never)]
+fn measured_render(p: &ocigen_core::ParsedRequest) -> ocigen_core::Rendered {
+    render(&p.inputs()).expect("renders")
+}
+
+#[inline(never)]
+fn measured_json(rendered: &ocigen_core::Rendered) -> String {
+    rendered.to_full_json()
 }
