@@ -10,8 +10,9 @@
 //! byte is written once, in place (`sorted`). A map's entries are written in the order they
 //! come, with each entry's byte range recorded, and its text reordered once if needed.
 
+mod out;
+mod probe;
 mod ser;
-mod sorted;
 
 use serde::Serialize;
 
@@ -30,7 +31,7 @@ pub struct SpecRoot<'a, T: Serialize + ?Sized>(pub &'a T);
 
 impl<T: Serialize + ?Sized> Serialize for SpecRoot<'_, T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_newtype_struct(ser::SPEC_ROOT, self.0)
+        s.serialize_newtype_struct(out::SPEC_ROOT, self.0)
     }
 }
 

@@ -1,39 +1,17 @@
 //! The direct canonical writer: a serde `Serializer` that writes serde_json's pretty format
-//! into one `String`, sorting each object's entries by key (by bytes, as `Value`'s BTreeMap
-//! does) and the capability sets under `process.capabilities`.
+//! into one `String`, with each object's entries in key order (by bytes, as `Value`'s BTreeMap
+//! sorts them) and the capability sets under `process.capabilities` sorted. Structs whose
+//! fields are out of order are written field by field in key order (see `probe`); maps are
+//! written as they come and their text reordered once if needed.
 
 use std::borrow::Cow;
-use std::fmt;
-use std::ops::Range;
 
-use serde::ser::{self, Serialize};
+use serde::ser::{self, Impossible, Serialize};
 
-use super::sorted;
-
-/// The newtype-struct name [`super::SpecRoot`] uses to mark a nested spec.
-pub(super) const SPEC_ROOT: &str = "$ocigen::canonical::SpecRoot";
-
-/// Where a value sits, as far as capability sorting cares: the only arrays the format sorts
-/// are `process.capabilities.*` of the document (or of a [`super::SpecRoot`]).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Ctx {
-    Root,
-    Process,
-    Caps,
-    CapSet,
-    Other,
-}
-
-impl Ctx {
-    pub(super) fn child(self, key: &str) -> Ctx {
-        match (self, key) {
-            (Ctx::Root, "process") => Ctx::Process,
-            (Ctx::Process, "capabilities") => Ctx::Caps,
-            (Ctx::Caps, _) => Ctx::CapSet,
-            _ => Ctx::Other,
-        }
-    }
-}
+use super::out::{
+    indent, write_f64, write_i64, write_str, write_u64, Ctx, Error, Res, SPEC_ROOT, W,
+};
+use super::probe::{not_a_struct, refuse_all_but_structs, struct_fields};
 
 pub(super) fn write<T: Serialize + ?Sized>(out: &mut String, value: &T) {
     let mut w = W {
@@ -43,132 +21,95 @@ pub(super) fn write<T: Serialize + ?Sized>(out: &mut String, value: &T) {
         items: Vec::new(),
         probed: Vec::new(),
     };
-    sorted::write_value(&mut w, 0, Ctx::Root, value)
-        .expect("serializing plain data to JSON cannot fail");
+    write_value(&mut w, 0, Ctx::Root, value).expect("serializing plain data to JSON cannot fail");
     *out = w.out;
 }
 
-#[derive(Debug)]
-pub struct Error(pub(super) String);
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+/// Write `v` at `depth`: a struct with out-of-order fields field by field in key order,
+/// anything else through the ordinary writer.
+pub(super) fn write_value<T: Serialize + ?Sized>(w: &mut W, depth: usize, ctx: Ctx, v: &T) -> Res {
+    let mark = w.probed.len();
+    let is_struct = struct_fields(v, &mut w.probed);
+    if !is_struct || w.probed[mark..].is_sorted() {
+        w.probed.truncate(mark);
+        return v.serialize(Ser { w, depth, ctx });
     }
-}
-impl std::error::Error for Error {}
-impl ser::Error for Error {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        Error(msg.to_string())
+    // This struct's names stay at w.probed[mark..mark + n] while its fields are written:
+    // the nested probes push above them and truncate back to where they began.
+    w.probed[mark..].sort_unstable();
+    let n = w.probed.len() - mark;
+    w.out.push('{');
+    for i in 0..n {
+        let name = w.probed[mark + i];
+        w.out.push_str(if i == 0 { "\n" } else { ",\n" });
+        indent(&mut w.out, depth + 1);
+        write_str(&mut w.out, name);
+        w.out.push_str(": ");
+        v.serialize(Pick {
+            name,
+            w: &mut *w,
+            depth: depth + 1,
+            ctx,
+        })?;
     }
+    w.out.push('\n');
+    indent(&mut w.out, depth);
+    w.out.push('}');
+    w.probed.truncate(mark);
+    Ok(())
 }
 
-pub(super) type Res = Result<(), Error>;
-
-/// The writer's state, shared by every nested object and array so that none of them
-/// allocates: the output, a scratch copy used when an object's entries are reordered, and
-/// stacks of the entries (key and byte range) of the objects and sorted arrays now open.
-/// Each open object owns the tail of `keys` from the length it saw when it began.
-pub(super) struct W {
-    pub(super) out: String,
-    scratch: String,
-    keys: Vec<(Cow<'static, str>, Range<usize>)>,
-    items: Vec<Range<usize>>,
-    /// The field names of the structs now being written in sorted order (see `sorted`).
-    pub(super) probed: Vec<&'static str>,
+/// One field of a struct, by name, written with the ordinary writer; the other fields are
+/// skipped. `ctx` is the struct's own place in the document.
+struct Pick<'a> {
+    name: &'static str,
+    w: &'a mut W,
+    depth: usize,
+    ctx: Ctx,
 }
 
-impl W {
-    /// Put the pieces `ranges` (of `out`, all at or after `base`) back in the given order,
-    /// separated as serde_json's pretty printer separates entries at `depth`.
-    fn reorder(&mut self, base: usize, ranges: impl Iterator<Item = Range<usize>>, depth: usize) {
-        self.scratch.clear();
-        self.scratch.push_str(&self.out[base..]);
-        self.out.truncate(base);
-        for (i, r) in ranges.enumerate() {
-            if i > 0 {
-                self.out.push_str(",\n");
-                indent(&mut self.out, depth);
-            }
-            self.out
-                .push_str(&self.scratch[r.start - base..r.end - base]);
+impl ser::SerializeStruct for Pick<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, name: &'static str, v: &T) -> Res {
+        if name == self.name {
+            write_value(self.w, self.depth, self.ctx.child(name), v)?;
         }
+        Ok(())
+    }
+    fn end(self) -> Res {
+        Ok(())
     }
 }
 
-pub(super) fn indent(out: &mut String, depth: usize) {
-    const SPACES: &str = "                                                                ";
-    let mut n = 2 * depth;
-    while n > SPACES.len() {
-        out.push_str(SPACES);
-        n -= SPACES.len();
-    }
-    out.push_str(&SPACES[..n]);
-}
+impl<'a> ser::Serializer for Pick<'a> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Impossible<(), Error>;
+    type SerializeTuple = Impossible<(), Error>;
+    type SerializeTupleStruct = Impossible<(), Error>;
+    type SerializeTupleVariant = Impossible<(), Error>;
+    type SerializeMap = Impossible<(), Error>;
+    type SerializeStruct = Pick<'a>;
+    type SerializeStructVariant = Impossible<(), Error>;
 
-/// serde_json's string escaping: `"`, `\`, and control characters below 0x20
-/// (`\b \t \n \f \r` by name, the rest as `\u00XX` in lower-case hex).
-pub(super) fn write_str(out: &mut String, s: &str) {
-    out.push('"');
-    let bytes = s.as_bytes();
-    // Most strings (keys, paths, names) need no escape: copy them whole.
-    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
-        out.push_str(s);
-        out.push('"');
-        return;
+    refuse_all_but_structs!();
+
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Res {
+        v.serialize(self)
     }
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            0x08 => "\\b",
-            0x09 => "\\t",
-            0x0a => "\\n",
-            0x0c => "\\f",
-            0x0d => "\\r",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&s[start..i]);
-        if esc.is_empty() {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.push_str("\\u00");
-            out.push(HEX[(b >> 4) as usize] as char);
-            out.push(HEX[(b & 0xf) as usize] as char);
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, name: &'static str, v: &T) -> Res {
+        // A nested spec: its `process.capabilities` are placed as at the document's root.
+        let ctx = if name == SPEC_ROOT {
+            Ctx::Root
         } else {
-            out.push_str(esc);
-        }
-        start = i + 1;
+            self.ctx
+        };
+        v.serialize(Pick { ctx, ..self })
     }
-    out.push_str(&s[start..]);
-    out.push('"');
-}
-
-fn write_u64(out: &mut String, mut v: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Pick<'a>, Error> {
+        Ok(self)
     }
-    out.push_str(std::str::from_utf8(&buf[i..]).expect("digits are ASCII"));
-}
-
-fn write_i64(out: &mut String, v: i64) {
-    if v < 0 {
-        out.push('-');
-    }
-    write_u64(out, v.unsigned_abs());
-}
-
-/// Floats are rare in these documents; serde_json formats them (ryu, `null` when not finite).
-fn write_f64(out: &mut String, v: f64) {
-    out.push_str(&serde_json::to_string(&v).expect("a float always serializes"));
 }
 
 pub(super) struct Ser<'a> {
@@ -217,7 +158,7 @@ impl<'a> Obj<'a> {
         write_str(out, &key);
         out.push_str(": ");
         let ctx = self.ctx.child(&key);
-        sorted::write_value(self.w, self.depth + 1, ctx, value)?;
+        write_value(self.w, self.depth + 1, ctx, value)?;
         if self.count > 0 {
             if let Some((last, _)) = self.w.keys.last() {
                 if **last > *key {
@@ -287,7 +228,7 @@ impl<'a> Arr<'a> {
         out.push_str(if self.count == 0 { "\n" } else { ",\n" });
         indent(out, self.depth + 1);
         let start = out.len();
-        sorted::write_value(self.w, self.depth + 1, Ctx::Other, value)?;
+        write_value(self.w, self.depth + 1, Ctx::Other, value)?;
         if self.sort {
             let end = self.w.out.len();
             self.w.items.push(start..end);
@@ -453,7 +394,7 @@ impl<'a> ser::Serializer for Ser<'a> {
         v: &T,
     ) -> Res {
         open_variant(&mut self.w.out, self.depth, variant);
-        sorted::write_value(self.w, self.depth + 1, Ctx::Other, v)?;
+        write_value(self.w, self.depth + 1, Ctx::Other, v)?;
         close_variant(&mut self.w.out, self.depth);
         Ok(())
     }
