@@ -38,6 +38,9 @@ pub struct Registry {
     pub broken: Vec<BrokenSpec>,
     /// Directories searched, lowest priority first (for messages).
     pub dirs: Vec<String>,
+    /// [`Registry::shadowed`] of every kind, worked out once with the registry (which is
+    /// kept between renders) rather than on each render.
+    shadowed_of: BTreeMap<String, Vec<Shadowed>>,
 }
 
 /// One device chosen for injection, with the spec that declares it.
@@ -82,6 +85,14 @@ impl Registry {
                 }),
             }
         }
+        let kinds: std::collections::BTreeSet<&str> =
+            reg.specs.iter().map(|s| s.spec.kind.as_str()).collect();
+        let shadowed_of = kinds
+            .into_iter()
+            .map(|kind| (kind.to_string(), reg.find_shadowed(kind)))
+            .filter(|(_, found)| !found.is_empty())
+            .collect();
+        reg.shadowed_of = shadowed_of;
         reg
     }
 
@@ -192,8 +203,16 @@ pub struct Shadowed {
 impl Registry {
     /// Every file of `kind` with a device that a file of a higher-priority directory also
     /// declares, one entry per shadowed file, in registry order.
-    pub fn shadowed(&self, kind: &str) -> Vec<Shadowed> {
+    pub fn shadowed(&self, kind: &str) -> &[Shadowed] {
+        self.shadowed_of.get(kind).map_or(&[], Vec::as_slice)
+    }
+
+    fn find_shadowed(&self, kind: &str) -> Vec<Shadowed> {
         let of_kind: Vec<&LoadedSpec> = self.specs.iter().filter(|s| s.spec.kind == kind).collect();
+        // Only a file of a higher-priority directory shadows: with one directory, none does.
+        if of_kind.windows(2).all(|w| w[0].priority == w[1].priority) {
+            return Vec::new();
+        }
         // Who declares each device name, in registry order: one pass over every device, so
         // files with many devices cost n log n, not a scan of every file per device.
         let mut by_name: BTreeMap<&str, Vec<&LoadedSpec>> = BTreeMap::new();

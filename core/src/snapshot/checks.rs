@@ -72,21 +72,22 @@ impl Snapshot {
 
     fn check_devices(&self) -> Result<()> {
         for (path, fact) in &self.devices {
-            let at = format!("devices.{path}");
+            // The field's name is built only for an error: every render checks every device.
+            let at = |part: &str| format!("devices.{path}{part}");
             // Keyed by host path: CDI nodes may live under a driver root, not only /dev.
             if !is_absolute_clean(path) {
-                return Err(bad(at, ABSOLUTE_PATH, quoted(path)));
+                return Err(bad(at(""), ABSOLUTE_PATH, quoted(path)));
             }
             if let DeviceFact::Node(n) = fact {
                 if !major_ok(n.major) {
-                    return Err(bad(format!("{at}.major"), MAJOR, n.major.to_string()));
+                    return Err(bad(at(".major"), MAJOR, n.major.to_string()));
                 }
                 if !(0..=MAX_MINOR).contains(&n.minor) {
-                    return Err(bad(format!("{at}.minor"), MINOR, n.minor.to_string()));
+                    return Err(bad(at(".minor"), MINOR, n.minor.to_string()));
                 }
                 if n.mode > 0o7777 {
                     return Err(bad(
-                        format!("{at}.mode"),
+                        at(".mode"),
                         "permission bits up to 0o7777",
                         format!("{:#o}", n.mode),
                     ));
