@@ -105,10 +105,18 @@ impl Field {
             Field::Device(path) => keyed("linux.devices.", path),
             Field::DeviceRule(key) => keyed("linux.resources.devices.", key),
             Field::BundleFile(path) => keyed("bundle_files.", path),
-            Field::ProcessRlimit(_)
-            | Field::Namespace(_)
-            | Field::SeccompSyscall(_)
-            | Field::Hook(_) => Cow::Owned(self.to_string()),
+            Field::SeccompSyscall(i) => {
+                // A render cites every rule of its seccomp profile: no `fmt` here either.
+                let mut key = String::with_capacity(28);
+                key.push_str("linux.seccomp.syscalls[");
+                key.push_str(itoa(i, &mut [0u8; 20]));
+                key.push(']');
+                Cow::Owned(key)
+            }
+            Field::Namespace(t) => {
+                Cow::Owned(["linux.namespaces.", namespace_name(t)].concat())
+            }
+            Field::ProcessRlimit(_) | Field::Hook(_) => Cow::Owned(self.to_string()),
             fixed => Cow::Borrowed(fixed.fixed_key().expect("a field without a key part")),
         }
     }
@@ -211,6 +219,20 @@ impl fmt::Display for Field {
     }
 }
 
+/// `n` in decimal, written into `buf`.
+fn itoa(mut n: usize, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[i..]).expect("digits are ASCII")
+}
+
 /// Trace key of a device cgroup rule: `c 238:0`, `c 136:*`, `a *:*`; deny rules are prefixed
 /// `deny `.
 pub fn rule_key(r: &LinuxDeviceCgroup) -> String {
@@ -269,6 +291,8 @@ mod tests {
             Field::DeviceRule("c 195:*".into()),
             Field::BundleFile("hosts".into()),
             Field::SeccompSyscall(7),
+            Field::SeccompSyscall(0),
+            Field::SeccompSyscall(1234),
             Field::Namespace(LinuxNamespaceType::Network),
             Field::Hook(HookStage::CreateRuntime),
             Field::OciVersion,

@@ -17,6 +17,7 @@
 //!   entry; the `cap_drop` entries that removed a capability are cited on
 //!   `process.capabilities` (a removed capability has no place of its own in the output).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use oci_spec::runtime::Capability;
@@ -41,13 +42,19 @@ enum CapName {
 
 /// Canonical `CAP_X` name of `name`, validated against oci-spec's list.
 pub fn canonical_name(name: &str) -> Option<String> {
-    // Snapshots and most service files already write the canonical form: one allocation.
+    canonical(name).map(Cow::into_owned)
+}
+
+/// [`canonical_name`], borrowing `name` when it is already canonical: snapshots and most
+/// service files write the canonical form, and a render looks at the host's whole bounding
+/// set (41 names).
+fn canonical(name: &str) -> Option<Cow<'_, str>> {
     // (oci-spec ignores case when parsing, so the spelling is checked here.)
     let exact = name
         .bytes()
         .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
     if exact && name.starts_with("CAP_") && parse_capability(name).is_some() {
-        return Some(name.to_string());
+        return Some(Cow::Borrowed(name));
     }
     let upper = name.trim().to_ascii_uppercase();
     let full = if upper.starts_with("CAP_") {
@@ -56,7 +63,7 @@ pub fn canonical_name(name: &str) -> Option<String> {
         format!("CAP_{upper}")
     };
     parse_capability(&full)?;
-    Some(full)
+    Some(Cow::Owned(full))
 }
 
 /// oci-spec's capability for an exact `CAP_X` name (its serde name), or `None`.
@@ -86,11 +93,11 @@ fn parse_name(name: &str, field: &str) -> Result<CapName> {
 
 pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     let spec = &cx.service.spec;
-    let bounding: Vec<String> = cx
+    let bounding: Vec<Cow<'_, str>> = cx
         .host
         .bounding_capabilities()
         .iter()
-        .filter_map(|c| canonical_name(c))
+        .filter_map(|c| canonical(c))
         .collect();
     let adds = parse_list(&spec.capabilities, &cx.service.field("capabilities"))?;
     let drops = parse_list(&spec.cap_drop, &cx.service.field("cap_drop"))?;
@@ -98,7 +105,7 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     // Every requested capability must be grantable, even when privileged grants the set anyway.
     for (name, field) in &adds {
         if let CapName::One(c) = name {
-            if !bounding.contains(c) {
+            if !bounding.iter().any(|b| b == c) {
                 return Err(Error::unsatisfiable(
                     field,
                     format!("{c} is not in the host's bounding capability set, so no container here can have it"),
@@ -110,7 +117,7 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
     let mut set: BTreeMap<String, Source> = BTreeMap::new();
     if spec.privileged {
         for c in &bounding {
-            set.insert(c.clone(), Source::fact(BOUNDING_FACT));
+            set.insert(c.to_string(), Source::fact(BOUNDING_FACT));
         }
         if !adds.is_empty() {
             d.info(
@@ -124,7 +131,7 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
         for (name, field) in &adds {
             match name {
                 CapName::All => bounding.iter().for_each(|c| {
-                    set.insert(c.clone(), Source::input(field.clone()));
+                    set.insert(c.to_string(), Source::input(field.clone()));
                 }),
                 CapName::One(c) => {
                     set.insert(c.clone(), Source::input(field.clone()));
@@ -181,7 +188,7 @@ fn parse_list(names: &[String], field: &str) -> Result<Vec<(CapName, String)>> {
 fn base_defaults(
     cx: &Context<'_>,
     d: &mut Draft,
-    bounding: &[String],
+    bounding: &[Cow<'_, str>],
     set: &mut BTreeMap<String, Source>,
 ) {
     let preset = cx.options.preset;
