@@ -5,7 +5,7 @@ use oci_spec::runtime::{
     Capability, Hooks, LinuxBlockIoBuilder, LinuxBuilder, LinuxCapabilitiesBuilder,
     LinuxCpuBuilder, LinuxDevice, LinuxDeviceBuilder, LinuxDeviceType, LinuxMemoryBuilder,
     LinuxNamespaceBuilder, LinuxPidsBuilder, LinuxResources, LinuxResourcesBuilder,
-    PosixRlimitBuilder, ProcessBuilder, RootBuilder, Spec, SpecBuilder, UserBuilder,
+    PosixRlimitBuilder, ProcessBuilder, RootBuilder, Spec, UserBuilder,
 };
 
 use crate::draft::State;
@@ -147,23 +147,25 @@ pub fn assemble(mut d: State) -> Result<Spec> {
         linux = linux.cgroups_path(cg);
     }
 
-    let mut spec = SpecBuilder::default()
-        .version(std::mem::take(&mut d.oci_version))
-        .root(
-            RootBuilder::default()
-                .path(std::mem::take(&mut d.root_path))
-                .readonly(d.root_readonly)
-                .build()?,
-        )
-        .mounts(std::mem::take(&mut d.mounts))
-        .process(process)
-        .hostname(std::mem::take(&mut d.hostname))
-        .linux(linux.build()?);
+    // What `SpecBuilder` gives, without building oci-spec's default mounts, process and
+    // Linux section on every render only to drop them: the fields set below start empty in
+    // a per-thread copy of `Spec::default()`, every other field keeps its default.
+    let mut spec = blank_spec();
+    spec.set_version(std::mem::take(&mut d.oci_version));
+    spec.set_root(Some(
+        RootBuilder::default()
+            .path(std::mem::take(&mut d.root_path))
+            .readonly(d.root_readonly)
+            .build()?,
+    ));
+    spec.set_mounts(Some(std::mem::take(&mut d.mounts)));
+    spec.set_process(Some(process));
+    spec.set_hostname(Some(std::mem::take(&mut d.hostname)));
+    spec.set_linux(Some(linux.build()?));
     if !d.hooks.is_empty() {
-        spec = spec.hooks(assemble_hooks(std::mem::take(&mut d.hooks))?);
+        spec.set_hooks(Some(assemble_hooks(std::mem::take(&mut d.hooks))?));
     }
-    let mut spec = spec.build()?;
-    // The builder starts from oci-spec's Default, which carries an empty annotations map.
+    // oci-spec's Default carries an empty annotations map.
     spec.set_annotations(if d.annotations.is_empty() {
         None
     } else {
@@ -174,6 +176,23 @@ pub fn assemble(mut d: State) -> Result<Spec> {
         )
     });
     Ok(spec)
+}
+
+/// `Spec::default()` with the fields [`assemble`] always sets emptied, kept per thread: a
+/// clone of it allocates next to nothing.
+fn blank_spec() -> Spec {
+    thread_local! {
+        static BLANK: Spec = {
+            let mut s = Spec::default();
+            s.set_root(None);
+            s.set_mounts(None);
+            s.set_process(None);
+            s.set_hostname(None);
+            s.set_linux(None);
+            s
+        };
+    }
+    BLANK.with(Spec::clone)
 }
 
 /// `linux.resources`: only the settings a pass made, so an unset limit stays absent.
