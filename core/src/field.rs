@@ -113,9 +113,7 @@ impl Field {
                 key.push(']');
                 Cow::Owned(key)
             }
-            Field::Namespace(t) => {
-                Cow::Owned(["linux.namespaces.", namespace_name(t)].concat())
-            }
+            Field::Namespace(t) => Cow::Owned(["linux.namespaces.", namespace_name(t)].concat()),
             Field::ProcessRlimit(_) | Field::Hook(_) => Cow::Owned(self.to_string()),
             fixed => Cow::Borrowed(fixed.fixed_key().expect("a field without a key part")),
         }
@@ -273,7 +271,10 @@ mod tests {
             }
             rule_key(&b.build().unwrap())
         };
-        assert_eq!(rule(true, LinuxDeviceType::C, Some(238), Some(0)), "c 238:0");
+        assert_eq!(
+            rule(true, LinuxDeviceType::C, Some(238), Some(0)),
+            "c 238:0"
+        );
         assert_eq!(rule(true, LinuxDeviceType::C, Some(136), None), "c 136:*");
         assert_eq!(rule(false, LinuxDeviceType::A, None, None), "deny a *:*");
         assert_eq!(rule(true, LinuxDeviceType::B, Some(-1), Some(7)), "b -1:7");
