@@ -91,6 +91,58 @@ mod tests {
         assert!(env.contains("\"CAP_A\",\n          \"CAP_B\""), "{env}");
     }
 
+    /// Structs whose fields are declared out of key order, nested, behind options and
+    /// newtypes, with skipped fields: written field by field (`probe`), they must give the
+    /// bytes of the sorted `Value`.
+    #[test]
+    fn out_of_order_structs_match_a_sorted_value() {
+        #[derive(Serialize)]
+        struct Inner {
+            zeta: u8,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            beta: Option<&'static str>,
+            alpha: Vec<Wrapped>,
+        }
+        #[derive(Serialize)]
+        struct Wrapped(Leaf);
+        #[derive(Serialize)]
+        struct Leaf {
+            names: Vec<&'static str>,
+            action: &'static str,
+        }
+        #[derive(Serialize)]
+        struct Outer {
+            process: Option<Inner>,
+            hostname: &'static str,
+            linux: Inner,
+            annotations: std::collections::HashMap<&'static str, u8>,
+        }
+        let leaf = |a| {
+            Wrapped(Leaf {
+                names: vec!["read", "write"],
+                action: a,
+            })
+        };
+        let v = Outer {
+            process: Some(Inner {
+                zeta: 1,
+                beta: None,
+                alpha: vec![],
+            }),
+            hostname: "h",
+            linux: Inner {
+                zeta: 2,
+                beta: Some("b"),
+                alpha: vec![leaf("allow"), leaf("errno")],
+            },
+            annotations: [("z", 1), ("a", 2), ("m", 3)].into_iter().collect(),
+        };
+        let out = to_canonical_json(&v);
+        assert_eq!(out, via_value(&serde_json::to_value(&v).unwrap()));
+        assert!(out.find("\"action\"").unwrap() < out.find("\"names\"").unwrap());
+        assert!(!out.contains("beta\": null"), "{out}");
+    }
+
     #[derive(Serialize)]
     #[serde(tag = "kind", rename_all = "snake_case")]
     enum Tagged {

@@ -62,10 +62,7 @@ fn main() {
         }
         "floor" => {
             // Rendered once, outside the loop: only the pretty-printing is counted n times.
-            let specs: Vec<_> = cases
-                .iter()
-                .map(|(_, s, h)| render(&parsed(&pick(s, h)).inputs()).expect("renders").spec)
-                .collect();
+            let specs = rendered_specs(&cases);
             for _ in 0..n {
                 for spec in &specs {
                     total += spec_floor(spec);
@@ -75,10 +72,7 @@ fn main() {
         "ownfloor" => {
             // What building the owned `Spec` alone costs, whatever computes it: a clone of
             // the finished value and its drop (every string and list allocated and freed).
-            let specs: Vec<_> = cases
-                .iter()
-                .map(|(_, s, h)| render(&parsed(&pick(s, h)).inputs()).expect("renders").spec)
-                .collect();
+            let specs = rendered_specs(&cases);
             for _ in 0..n {
                 for spec in &specs {
                     let copy = std::hint::black_box(spec.clone());
@@ -263,4 +257,12 @@ fn measured_render(p: &ocigen_core::ParsedRequest) -> ocigen_core::Rendered {
 #[inline(never)]
 fn measured_json(rendered: &ocigen_core::Rendered) -> String {
     rendered.to_full_json()
+}
+
+/// The finished `Spec` of each case, rendered once (the floors measure only what follows).
+fn rendered_specs(cases: &[(&str, &str, &str)]) -> Vec<ocigen_core::oci_spec::runtime::Spec> {
+    cases
+        .iter()
+        .map(|(_, s, h)| render(&parsed(&pick(s, h)).inputs()).expect("renders").spec)
+        .collect()
 }

@@ -53,7 +53,21 @@ impl ser::SerializeStruct for ProbeFields<'_> {
 
 /// The serializer methods both walkers refuse: everything but structs, options and newtypes.
 macro_rules! refuse_all_but_structs {
-    () => {
+    ($fields:ty) => {
+        type Ok = ();
+        type Error = Error;
+        type SerializeSeq = Impossible<(), Error>;
+        type SerializeTuple = Impossible<(), Error>;
+        type SerializeTupleStruct = Impossible<(), Error>;
+        type SerializeTupleVariant = Impossible<(), Error>;
+        type SerializeMap = Impossible<(), Error>;
+        type SerializeStruct = $fields;
+        type SerializeStructVariant = Impossible<(), Error>;
+
+        // Options are looked through, as the writer looks through them.
+        fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Res {
+            v.serialize(self)
+        }
         fn serialize_bool(self, _: bool) -> Res {
             Err(not_a_struct())
         }
@@ -156,21 +170,8 @@ macro_rules! refuse_all_but_structs {
 pub(super) use refuse_all_but_structs;
 
 impl<'a> ser::Serializer for Probe<'a> {
-    type Ok = ();
-    type Error = Error;
-    type SerializeSeq = Impossible<(), Error>;
-    type SerializeTuple = Impossible<(), Error>;
-    type SerializeTupleStruct = Impossible<(), Error>;
-    type SerializeTupleVariant = Impossible<(), Error>;
-    type SerializeMap = Impossible<(), Error>;
-    type SerializeStruct = ProbeFields<'a>;
-    type SerializeStructVariant = Impossible<(), Error>;
+    refuse_all_but_structs!(ProbeFields<'a>);
 
-    refuse_all_but_structs!();
-
-    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Res {
-        v.serialize(self)
-    }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, v: &T) -> Res {
         v.serialize(self)
     }

@@ -83,21 +83,8 @@ impl ser::SerializeStruct for Pick<'_> {
 }
 
 impl<'a> ser::Serializer for Pick<'a> {
-    type Ok = ();
-    type Error = Error;
-    type SerializeSeq = Impossible<(), Error>;
-    type SerializeTuple = Impossible<(), Error>;
-    type SerializeTupleStruct = Impossible<(), Error>;
-    type SerializeTupleVariant = Impossible<(), Error>;
-    type SerializeMap = Impossible<(), Error>;
-    type SerializeStruct = Pick<'a>;
-    type SerializeStructVariant = Impossible<(), Error>;
+    refuse_all_but_structs!(Pick<'a>);
 
-    refuse_all_but_structs!();
-
-    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Res {
-        v.serialize(self)
-    }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(self, name: &'static str, v: &T) -> Res {
         // A nested spec: its `process.capabilities` are placed as at the document's root.
         let ctx = if name == SPEC_ROOT {
@@ -440,46 +427,28 @@ impl<'a> ser::Serializer for Ser<'a> {
     }
 }
 
-impl ser::SerializeSeq for Arr<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Res {
-        self.item(v)
-    }
-    fn end(self) -> Res {
-        self.finish()
-    }
+/// serde's four sequence-like serializers are one array here.
+macro_rules! array_serializer {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for Arr<'_> {
+            type Ok = ();
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, v: &T) -> Res {
+                self.item(v)
+            }
+            fn end(self) -> Res {
+                self.finish()
+            }
+        }
+    )*};
 }
-impl ser::SerializeTuple for Arr<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Res {
-        self.item(v)
-    }
-    fn end(self) -> Res {
-        self.finish()
-    }
-}
-impl ser::SerializeTupleStruct for Arr<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Res {
-        self.item(v)
-    }
-    fn end(self) -> Res {
-        self.finish()
-    }
-}
-impl ser::SerializeTupleVariant for Arr<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Res {
-        self.item(v)
-    }
-    fn end(self) -> Res {
-        self.finish()
-    }
-}
+array_serializer!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
+
 impl ser::SerializeMap for Obj<'_> {
     type Ok = ();
     type Error = Error;
@@ -498,23 +467,19 @@ impl ser::SerializeMap for Obj<'_> {
         self.finish()
     }
 }
-impl ser::SerializeStruct for Obj<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, k: &'static str, v: &T) -> Res {
-        self.entry(Cow::Borrowed(k), v)
-    }
-    fn end(self) -> Res {
-        self.finish()
-    }
+/// A struct and a struct variant are both objects whose keys are their field names.
+macro_rules! struct_serializer {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for Obj<'_> {
+            type Ok = ();
+            type Error = Error;
+            fn serialize_field<T: Serialize + ?Sized>(&mut self, k: &'static str, v: &T) -> Res {
+                self.entry(Cow::Borrowed(k), v)
+            }
+            fn end(self) -> Res {
+                self.finish()
+            }
+        }
+    )*};
 }
-impl ser::SerializeStructVariant for Obj<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, k: &'static str, v: &T) -> Res {
-        self.entry(Cow::Borrowed(k), v)
-    }
-    fn end(self) -> Res {
-        self.finish()
-    }
-}
+struct_serializer!(SerializeStruct, SerializeStructVariant);
