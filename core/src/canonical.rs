@@ -12,6 +12,9 @@
 
 mod out;
 mod probe;
+
+/// Decimal numbers as the canonical writer writes them, for other hot-path text (trace keys).
+pub(crate) use out::{write_i64, write_u64};
 mod ser;
 
 use serde::Serialize;

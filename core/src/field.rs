@@ -8,6 +8,7 @@ use std::fmt;
 
 use oci_spec::runtime::{LinuxDeviceCgroup, LinuxDeviceType, LinuxNamespaceType, PosixRlimitType};
 
+use crate::canonical::{write_i64, write_u64};
 use crate::plan::HookStage;
 
 /// One settable part of the spec (or of the bundle beside it).
@@ -88,9 +89,9 @@ pub fn namespace_name(t: LinuxNamespaceType) -> &'static str {
 }
 
 impl Field {
-    /// The trace key, as `Display` writes it, built without the formatting machinery: one
-    /// allocation (none extra for a keyed field, whose key string is reused). A render cites
-    /// a few hundred fields, so this is on its hot path (issue 11).
+    /// The trace key, as `Display` writes it: borrowed for a field without a key part, and
+    /// for a keyed one its key string with the prefix put in front, without the formatting
+    /// machinery. A render cites a few hundred fields, so this is on its hot path (issue 11).
     pub fn into_key(self) -> Cow<'static, str> {
         let keyed = |prefix: &str, mut key: String| {
             key.insert_str(0, prefix);
@@ -106,16 +107,18 @@ impl Field {
             Field::DeviceRule(key) => keyed("linux.resources.devices.", key),
             Field::BundleFile(path) => keyed("bundle_files.", path),
             Field::SeccompSyscall(i) => {
-                // A render cites every rule of its seccomp profile: no `fmt` here either.
+                // A render cites every rule of its seccomp profile.
                 let mut key = String::with_capacity(28);
                 key.push_str("linux.seccomp.syscalls[");
-                key.push_str(itoa(i, &mut [0u8; 20]));
+                write_u64(&mut key, i as u64);
                 key.push(']');
                 Cow::Owned(key)
             }
             Field::Namespace(t) => Cow::Owned(["linux.namespaces.", namespace_name(t)].concat()),
-            Field::ProcessRlimit(_) | Field::Hook(_) => Cow::Owned(self.to_string()),
-            fixed => Cow::Borrowed(fixed.fixed_key().expect("a field without a key part")),
+            other => match other.fixed_key() {
+                Some(key) => Cow::Borrowed(key),
+                None => Cow::Owned(other.to_string()),
+            },
         }
     }
 
@@ -156,7 +159,19 @@ impl Field {
             Field::ReadonlyPaths => "linux.readonlyPaths",
             Field::RootfsPropagation => "linux.rootfsPropagation",
             Field::CgroupsPath => "linux.cgroupsPath",
-            _ => return None,
+            // Listed rather than matched by `_`, so a new field must say which it is.
+            Field::ProcessEnv(_)
+            | Field::ProcessRlimit(_)
+            | Field::ProcessCapability(_)
+            | Field::Mount(_)
+            | Field::Namespace(_)
+            | Field::Sysctl(_)
+            | Field::Annotation(_)
+            | Field::Device(_)
+            | Field::DeviceRule(_)
+            | Field::SeccompSyscall(_)
+            | Field::Hook(_)
+            | Field::BundleFile(_) => return None,
         })
     }
 }
@@ -167,75 +182,27 @@ impl fmt::Display for Field {
             return f.write_str(key);
         }
         match self {
-            Field::OciVersion => f.write_str("ociVersion"),
-            Field::Hostname => f.write_str("hostname"),
-            Field::RootPath => f.write_str("root.path"),
-            Field::RootReadonly => f.write_str("root.readonly"),
-            Field::ProcessTerminal => f.write_str("process.terminal"),
-            Field::ProcessUser => f.write_str("process.user"),
-            Field::ProcessAdditionalGids => f.write_str("process.user.additionalGids"),
-            Field::ProcessCwd => f.write_str("process.cwd"),
-            Field::ProcessArgs => f.write_str("process.args"),
             Field::ProcessEnv(key) => write!(f, "process.env.{key}"),
             Field::ProcessRlimit(t) => write!(f, "process.rlimits.{t}"),
-            Field::ProcessCapabilities => f.write_str("process.capabilities"),
             Field::ProcessCapability(c) => write!(f, "process.capabilities.{c}"),
-            Field::ProcessNoNewPrivileges => f.write_str("process.noNewPrivileges"),
-            Field::ProcessOomScoreAdj => f.write_str("process.oomScoreAdj"),
             Field::Mount(dest) => write!(f, "mounts.{dest}"),
             Field::Namespace(t) => write!(f, "linux.namespaces.{}", namespace_name(*t)),
-            Field::UidMappings => f.write_str("linux.uidMappings"),
-            Field::GidMappings => f.write_str("linux.gidMappings"),
-            Field::CpuQuota => f.write_str("linux.resources.cpu.quota"),
-            Field::CpuPeriod => f.write_str("linux.resources.cpu.period"),
-            Field::MemoryLimit => f.write_str("linux.resources.memory.limit"),
-            Field::PidsLimit => f.write_str("linux.resources.pids.limit"),
-            Field::CpuShares => f.write_str("linux.resources.cpu.shares"),
-            Field::CpuCpus => f.write_str("linux.resources.cpu.cpus"),
-            Field::MemorySwap => f.write_str("linux.resources.memory.swap"),
-            Field::MemoryReservation => f.write_str("linux.resources.memory.reservation"),
-            Field::MemorySwappiness => f.write_str("linux.resources.memory.swappiness"),
-            Field::MemoryDisableOomKiller => f.write_str("linux.resources.memory.disableOOMKiller"),
-            Field::BlockIoWeight => f.write_str("linux.resources.blockIO.weight"),
             Field::Sysctl(key) => write!(f, "linux.sysctl.{key}"),
             Field::Annotation(key) => write!(f, "annotations.{key}"),
             Field::Device(path) => write!(f, "linux.devices.{path}"),
-            Field::DeviceRules => f.write_str("linux.resources.devices"),
             Field::DeviceRule(key) => write!(f, "linux.resources.devices.{key}"),
-            Field::Seccomp => f.write_str("linux.seccomp"),
             Field::SeccompSyscall(i) => write!(f, "linux.seccomp.syscalls[{i}]"),
-            Field::ApparmorProfile => f.write_str("process.apparmorProfile"),
-            Field::SelinuxLabel => f.write_str("process.selinuxLabel"),
-            Field::MountLabel => f.write_str("linux.mountLabel"),
-            Field::MaskedPaths => f.write_str("linux.maskedPaths"),
-            Field::ReadonlyPaths => f.write_str("linux.readonlyPaths"),
-            Field::RootfsPropagation => f.write_str("linux.rootfsPropagation"),
-            Field::CgroupsPath => f.write_str("linux.cgroupsPath"),
             Field::Hook(stage) => write!(f, "hooks.{}", stage.name()),
             Field::BundleFile(path) => write!(f, "bundle_files.{path}"),
+            _ => unreachable!("fixed_key names every field without a key part"),
         }
     }
-}
-
-/// `n` in decimal, written into `buf`.
-fn itoa(mut n: usize, buf: &mut [u8; 20]) -> &str {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(&buf[i..]).expect("digits are ASCII")
 }
 
 /// Trace key of a device cgroup rule: `c 238:0`, `c 136:*`, `a *:*`; deny rules are prefixed
 /// `deny `.
 pub fn rule_key(r: &LinuxDeviceCgroup) -> String {
     // Built by hand, not with `format!`: a render keys every device rule it adds.
-    use std::fmt::Write;
     let mut key = String::with_capacity(24);
     if !r.allow() {
         key.push_str("deny ");
@@ -243,9 +210,7 @@ pub fn rule_key(r: &LinuxDeviceCgroup) -> String {
     key.push_str(r.typ().unwrap_or(LinuxDeviceType::A).as_str());
     key.push(' ');
     let num = |key: &mut String, n: Option<i64>| match n {
-        Some(n) => {
-            let _ = write!(key, "{n}");
-        }
+        Some(n) => write_i64(key, n),
         None => key.push('*'),
     };
     num(&mut key, r.major());
@@ -302,6 +267,20 @@ mod tests {
         for f in keyed {
             let shown = f.to_string();
             assert_eq!(f.into_key(), shown);
+        }
+        for (field, key) in [
+            (Field::SeccompSyscall(12), "linux.seccomp.syscalls[12]"),
+            (
+                Field::MemoryDisableOomKiller,
+                "linux.resources.memory.disableOOMKiller",
+            ),
+            (
+                Field::Namespace(LinuxNamespaceType::Pid),
+                "linux.namespaces.pid",
+            ),
+            (Field::ProcessEnv("A".into()), "process.env.A"),
+        ] {
+            assert_eq!(field.into_key(), key);
         }
         assert_eq!(
             Field::Mount("/x".into()).into_key(),

@@ -135,7 +135,7 @@ pub(super) fn write_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
-pub(super) fn write_u64(out: &mut String, mut v: u64) {
+pub(crate) fn write_u64(out: &mut String, mut v: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -149,7 +149,7 @@ pub(super) fn write_u64(out: &mut String, mut v: u64) {
     out.push_str(std::str::from_utf8(&buf[i..]).expect("digits are ASCII"));
 }
 
-pub(super) fn write_i64(out: &mut String, v: i64) {
+pub(crate) fn write_i64(out: &mut String, v: i64) {
     if v < 0 {
         out.push('-');
     }
