@@ -94,7 +94,7 @@ pub struct TraceEntry {
     /// `linux.resources.devices.c 238:0`, `linux.namespaces.network`.
     pub target: Text,
     /// The pass's name: a static name when rendered, owned when read back from JSON.
-    pub pass: std::borrow::Cow<'static, str>,
+    pub pass: Text,
     pub source: Source,
 }
 

@@ -336,3 +336,37 @@ fn counts_per_arch_and_capability_set() {
     let podman = resolve(Preset::Podman, "x86_64", &caps, "6.18.0").unwrap();
     assert_eq!(podman.seccomp.default_errno_ret(), Some(38));
 }
+
+/// `resolve` keeps recent results per thread (the seccomp pass relies on it): a kept result
+/// is the one a fresh resolution gives, also after other keys have pushed it out.
+#[test]
+fn kept_resolutions_equal_fresh_ones() {
+    use ocigen_core::seccomp::resolve_profile;
+    let caps: BTreeSet<String> = DEFAULT_CAPS.iter().map(|c| c.to_string()).collect();
+    let fresh = |preset: Preset, arch: &str, release: &str| {
+        resolve_profile(preset.profile().unwrap(), preset, arch, &caps, release).unwrap()
+    };
+    let keys = [
+        (Preset::Docker, "x86_64", "6.8.0"),
+        (Preset::Docker, "x86_64", "4.4.0"),
+        (Preset::Podman, "x86_64", "6.8.0"),
+        (Preset::Docker, "aarch64", "6.8.0"),
+        (Preset::Podman, "s390x", "5.10.0"),
+        (Preset::Docker, "x86_64", "6.8.0"),
+    ];
+    for _ in 0..2 {
+        for (preset, arch, release) in keys {
+            let got = resolve(preset, arch, &caps, release).unwrap();
+            assert_eq!(
+                got,
+                fresh(preset, arch, release),
+                "{preset:?} {arch} {release}"
+            );
+        }
+    }
+    // Different keys give different profiles, so equality above is not trivial.
+    assert_ne!(
+        fresh(Preset::Docker, "x86_64", "6.8.0"),
+        fresh(Preset::Podman, "x86_64", "6.8.0")
+    );
+}

@@ -209,10 +209,6 @@ impl Registry {
 
     fn find_shadowed(&self, kind: &str) -> Vec<Shadowed> {
         let of_kind: Vec<&LoadedSpec> = self.specs.iter().filter(|s| s.spec.kind == kind).collect();
-        // Only a file of a higher-priority directory shadows: with one directory, none does.
-        if of_kind.windows(2).all(|w| w[0].priority == w[1].priority) {
-            return Vec::new();
-        }
         // Who declares each device name, in registry order: one pass over every device, so
         // files with many devices cost n log n, not a scan of every file per device.
         let mut by_name: BTreeMap<&str, Vec<&LoadedSpec>> = BTreeMap::new();
