@@ -45,12 +45,10 @@ pub fn validate_config_text(text: &str) -> Vec<Problem> {
 /// unknown enum values, missing required fields) that deserializing into the OCI types gives.
 pub fn validate_config(config: &Value) -> Vec<Problem> {
     let mut out = semantic_problems(config);
-    if let Err(e) = serde_path_to_error::deserialize::<_, Spec>(config) {
-        let path = e.path().to_string();
+    if let Err(e) = crate::read::from_value::<Spec>(config.clone()) {
         out.push(Problem {
-            // serde_path_to_error writes the document itself as `.`.
-            field: if path == "." { String::new() } else { path },
-            message: e.inner().to_string(),
+            field: e.path_below(""),
+            message: e.message().to_string(),
         });
     }
     out

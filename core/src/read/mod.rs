@@ -7,8 +7,8 @@
 //! ```
 //!
 //! Why through a JSON value: one copy of each type's `Deserialize` in the wasm module (over
-//! `Value`) instead of one per text format, and serde_path_to_error over `Value` gives the
-//! path of a schema error. The value has no positions, so on an error the text is walked
+//! `Value`) instead of one per text format, and our deserializer over `Value` ([`tracked`])
+//! gives the path of a schema error. The value has no positions, so on an error the text is walked
 //! again to find the path's line and column ([`locate`]).
 //!
 //! Every input's top level is a map, and a key given twice in a map is an error, in JSON as
@@ -16,11 +16,13 @@
 
 mod json;
 mod syntax;
+mod tracked;
 mod value_error;
 mod words;
 mod yaml;
 
 pub use crate::locate::locate;
+pub(crate) use tracked::from_value;
 pub use value_error::ValueError;
 
 use serde::de::DeserializeOwned;
@@ -28,7 +30,7 @@ use serde_json::Value;
 
 use crate::error::{Error, FieldPath, InputKind, Position, Result};
 use crate::locate::path_at;
-use syntax::{join, join_path};
+use syntax::join;
 use words::Said;
 
 /// How an input is written.
@@ -106,11 +108,11 @@ impl<'a> Source<'a> {
 
     /// `value`, which sits at path `base` of the text (empty for the whole text), as `T`.
     pub fn typed<T: DeserializeOwned>(&self, value: Value, base: &str) -> Result<T> {
-        serde_path_to_error::deserialize(value).map_err(|e| {
-            let mut path = join_path(base, e.path().iter());
-            let said = words::translate(&e.into_inner().to_string());
-            // serde_path_to_error stops at a map serde buffers (internally tagged enums); the
-            // key the message names completes the path: `health.check.path`.
+        tracked::from_value(value).map_err(|e| {
+            let mut path = e.path_below(base);
+            let said = words::translate(e.message());
+            // The path stops at a map serde buffers (internally tagged enums); the key the
+            // message names completes the path: `health.check.path`.
             if let Some(key) = said.below {
                 if !path.ends_with(&format!(".{key}")) && path != key {
                     path = join(&path, &key);
