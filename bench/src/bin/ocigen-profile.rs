@@ -220,6 +220,42 @@ fn scale(dimension: &str, n: usize, reps: usize, phases: bool) {
         median_ms(&mut pass),
         median_ms(&mut json)
     );
+    // The floor a YAML service file sets: the text read into a plain value by the YAML
+    // library, nothing typed or checked; then the same service written as JSON (a service
+    // file may be either), rendered the same way.
+    let mut yaml = timed(reps, || {
+        serde_saphyr::from_str::<serde_json::Value>(&r.service_text)
+            .map(|v| v.is_object())
+            .unwrap_or(false)
+    });
+    let value: serde_json::Value =
+        serde_saphyr::from_str(&r.service_text).expect("the row's service is YAML");
+    let as_json = RenderRequest {
+        service_text: serde_json::to_string(&value).expect("a value serialises"),
+        ..r.clone()
+    };
+    assert_eq!(
+        warm(&as_json),
+        out,
+        "the JSON form renders the same envelope"
+    );
+    let mut from_json = timed(reps, || !measured_request(&as_json).is_empty());
+    println!(
+        "{dimension} {n}: YAML text to a plain value alone {}; the service as JSON text: render_request {}",
+        median_ms(&mut yaml),
+        median_ms(&mut from_json)
+    );
+}
+
+/// `reps` wall times of `f`, in ms; `f` says whether it produced something.
+fn timed(reps: usize, mut f: impl FnMut() -> bool) -> Vec<f64> {
+    (0..reps)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            assert!(f());
+            start.elapsed().as_secs_f64() * 1e3
+        })
+        .collect()
 }
 
 fn median_ms(v: &mut [f64]) -> String {

@@ -34,24 +34,21 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
         d.set_env("TERM", DEFAULT_TERM, Source::default("term"));
     }
     // What the service and the agent set, by key: the field naming it and the layer, for W011.
-    let mut own: BTreeMap<String, (String, &str)> = BTreeMap::new();
+    let mut own: BTreeMap<&str, (String, &str)> = BTreeMap::new();
     for (key, value) in &cx.service.spec.env {
-        let field = cx.service.field(&format!("env.{key}"));
+        // Built without `format!`: this runs once per variable, and a service may set many.
+        let field = cx.service.field_below("env.", key);
         check_key(key, &field)?;
         let (value, source) = resolve_value(cx, d, value, &field)?;
         d.set_env(key, &value, source);
-        own.insert(key.clone(), (field, "the service's `env`"));
+        own.insert(key, (field, "the service's `env`"));
     }
     for (i, (key, value)) in cx.options.extra_env.iter().enumerate() {
         let field = format!("options.extra_env[{i}]");
         check_key(key, &field)?;
         d.set_env(key, value, Source::option("extra_env"));
-        own.insert(key.clone(), (field, "render option `extra_env`"));
+        own.insert(key, (field, "render option `extra_env`"));
     }
-    let before: BTreeMap<String, String> = own
-        .keys()
-        .filter_map(|k| Some((k.clone(), d.process.env.get(k)?.to_string())))
-        .collect();
     let gpu = &d.gpu;
     let layers: Vec<(String, String, Source)> = gpu
         .env
@@ -60,19 +57,27 @@ pub fn apply(cx: &Context<'_>, d: &mut Draft) -> Result<()> {
         .chain(&gpu.distributed_env)
         .cloned()
         .collect();
+    // The values the GPU layers are about to replace, kept only for the keys they touch.
+    let before: BTreeMap<&str, String> = layers
+        .iter()
+        .filter_map(|(k, _, _)| {
+            let (key, _) = own.get_key_value(k.as_str())?;
+            Some((*key, d.process.env.get(key)?.to_string()))
+        })
+        .collect();
     let mut replaced: BTreeMap<String, Source> = BTreeMap::new();
     for (key, value, source) in layers {
         d.set_env(&key, &value, source.clone());
-        if own.contains_key(&key) {
+        if own.contains_key(key.as_str()) {
             replaced.insert(key, source);
         }
     }
     for (key, source) in replaced {
         // Same value: nothing the user asked for was lost.
-        if d.process.env.get(&key) == before.get(&key).map(String::as_str) {
+        if d.process.env.get(&key) == before.get(key.as_str()).map(String::as_str) {
             continue;
         }
-        if let Some((field, layer)) = own.get(&key) {
+        if let Some((field, layer)) = own.get(key.as_str()) {
             // Values are not quoted: either side may be a secret.
             d.warn(
                 codes::ENV_OVERRIDDEN,
@@ -144,7 +149,11 @@ fn resolve_value(
         };
     }
     // A literal: its text as written.
-    Ok((value.to_string(), Source::input(field.to_string())))
+    let text = match value {
+        EnvValue::Literal(text) => text.clone(),
+        other => other.to_string(),
+    };
+    Ok((text, Source::input(field.to_string())))
 }
 
 #[cfg(test)]

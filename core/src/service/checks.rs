@@ -147,28 +147,29 @@ fn check_command(spec: &ServiceSpec, at: &dyn Fn(&str) -> String) -> Result<()> 
 
 fn check_env(spec: &ServiceSpec, at: &dyn Fn(&str) -> String) -> Result<()> {
     for (key, value) in &spec.env {
-        let field = at(&format!("env.{key}"));
+        // The field is named only for an error: this runs once per variable.
+        let field = || at(&format!("env.{key}"));
         if !is_env_name(key) {
-            return Err(Error::invalid(field, ENV_NAME, quoted(key)));
+            return Err(Error::invalid(field(), ENV_NAME, quoted(key)));
         }
         match value {
             EnvValue::Literal(text) if text.contains('\0') => {
                 return Err(Error::invalid(
-                    field,
+                    field(),
                     "a value without NUL characters (the kernel ends it there)",
                     quoted(text),
                 ));
             }
             EnvValue::AgentEnv(name) if !is_env_name(name) => {
                 return Err(Error::invalid(
-                    field,
+                    field(),
                     format!("`$E:` followed by {ENV_NAME}"),
                     quoted(&value.to_string()),
                 ));
             }
             EnvValue::Secret(reference) if has_control(reference) => {
                 return Err(Error::invalid(
-                    field,
+                    field(),
                     "`$S:` followed by a secret reference without control characters",
                     quoted(&value.to_string()),
                 ));

@@ -24,6 +24,19 @@ impl Service {
         }
     }
 
+    /// `field` of `parent` followed by `key` (`services.web.env.` + `PATH`), without the
+    /// formatting machinery: for fields named once per entry of a long list or map.
+    pub fn field_below(&self, parent: &str, key: &str) -> String {
+        let mut path = String::with_capacity(self.prefix.len() + 1 + parent.len() + key.len());
+        if !self.prefix.is_empty() {
+            path.push_str(&self.prefix);
+            path.push('.');
+        }
+        path.push_str(parent);
+        path.push_str(key);
+        path
+    }
+
     /// Whether the container shares the host network (either spelling in the file).
     pub fn host_network(&self) -> bool {
         self.spec.host_network.unwrap_or(false)
