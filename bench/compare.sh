@@ -2,7 +2,8 @@
 # Whole-process cost of `ocigen render` against `crun spec` and `runc spec` (the runtimes'
 # own default-spec writers, the cheapest thing that writes a config.json), with hyperfine,
 # then ocigen's peak RSS. Prints the ratios issue 11's targets are stated in.
-# Usage: bash bench/compare.sh [path/to/ocigen]   (default: a release build in the target dir)
+# Usage: bash bench/compare.sh [path/to/ocigen]   (default: a release build in the target dir;
+#        the binary to ship is `cargo dist`'s, see the README)
 # Needs: hyperfine, crun and/or runc (Debian packages), GNU time for RSS (optional).
 # Not run in CI: timings on shared machines are not assertions.
 set -euo pipefail
@@ -37,6 +38,22 @@ for rt in ("crun", "runc"):
               f" (target <= 0.8x vs crun); user+sys {(o['user']+o['system'])*1e3:.2f} / {(x['user']+x['system'])*1e3:.2f} ms"
               f" = {(o['user']+o['system'])/(x['user']+x['system']):.2f}x")
 PY
+# The same commands interleaved (bench/src/bin/pair.rs: each round runs every command once,
+# the figure is the median of per-round ratios, so load that changes between hyperfine's
+# blocks cancels out). ocigen twice: `-o FILE` (written atomically and durably: fsync of the
+# file and of its directory, ~0.5 ms here) and stdout redirected to a file, which is what
+# `crun spec` does with its config.json (no fsync).
+pair="$target/release/pair"
+[ -x "$pair" ] || (cd "$root" && cargo build -q --release -p ocigen-bench --bin pair)
+if command -v crun >/dev/null; then
+  export PAIR_RM_0="$work/crun/config.json" PAIR_RM_1="$work/pair-o.json" PAIR_OUT_2="$work/pair-stdout.json"
+  args=(crun spec --bundle "$work/crun" ::: $render -o "$work/pair-o.json" ::: $render)
+  if command -v runc >/dev/null; then
+    export PAIR_RM_3="$work/runc/config.json"
+    args+=(::: runc spec --bundle "$work/runc")
+  fi
+  "$pair" "${PAIR_ROUNDS:-300}" -- "${args[@]}"
+fi
 if [ -x /usr/bin/time ]; then
   /usr/bin/time -f 'ocigen render peak RSS: %M KB (target <= 8192 KB)' sh -c "$render > /dev/null"
 fi
