@@ -168,8 +168,8 @@ struct De(Value);
 /// The typed entry points check the value's kind first, as serde_json's do (a visitor that
 /// also takes other kinds must not be handed them when the type asked for one), and call
 /// only the visit that kind needs: going through `deserialize_any` would instantiate the
-/// list and map readers for every visitor, even a number's (about half the module's
-/// deserialising code, measured).
+/// list and map readers for every visitor, even a number's (67 KB of the browser module,
+/// measured).
 macro_rules! kind_checked {
     ($($method:ident: $($kind:ident)|+;)*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
