@@ -242,7 +242,7 @@ impl<'de> Deserialize<'de> for CommandMap {
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a map with `entrypoint`, `args` and/or `workdir` (a list is the old schema: write `command: { args: [...] }`)")
             }
-            // Going through MapAccessDeserializer keeps serde_path_to_error's tracking, so a
+            // Going through MapAccessDeserializer keeps the reader's path tracking, so a
             // bad `args` still reports `command.args[0]`.
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
