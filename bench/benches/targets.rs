@@ -98,6 +98,17 @@ fn scaling(c: &mut Criterion) {
             g.bench_function(format!("{n} {what}"), |b| {
                 b.iter(|| render_request(black_box(&r)))
             });
+            // The row's floor: the YAML library reading the service text into a plain
+            // value, nothing typed or checked (for 100,000 env it is over the 100 ms target).
+            g.bench_function(
+                format!("{n} {what}: floor (YAML text to a plain value)"),
+                |b| {
+                    b.iter(|| {
+                        serde_saphyr::from_str::<serde_json::Value>(black_box(&r.service_text))
+                            .expect("the row's service is YAML")
+                    })
+                },
+            );
         }
     }
     g.finish();
