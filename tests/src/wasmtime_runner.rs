@@ -140,18 +140,42 @@ impl WasmCore {
 impl WasmInstance {
     /// Render a request given as raw bytes (normally `RenderRequest` JSON); the envelope text.
     pub fn render_bytes(&mut self, request: &[u8]) -> wasmtime::Result<String> {
-        let len = u32::try_from(request.len())?;
-        let ptr = self.alloc.call(&mut self.store, len)?;
-        self.memory.write(&mut self.store, ptr as usize, request)?;
-        let packed = self.render.call(&mut self.store, (ptr, len));
+        let input = self.put(request)?;
+        let rendered = self.call_render(input);
         // Free the input whatever happened to the call.
-        self.dealloc.call(&mut self.store, (ptr, len))?;
-        let packed = packed?;
-        let (out_ptr, out_len) = ((packed >> 32) as u32, (packed & 0xffff_ffff) as u32);
-        let mut out = vec![0u8; out_len as usize];
-        self.memory.read(&self.store, out_ptr as usize, &mut out)?;
-        self.dealloc.call(&mut self.store, (out_ptr, out_len))?;
+        self.free(input)?;
+        let envelope = rendered?;
+        let text = self.read(envelope);
+        self.free(envelope)?;
+        text
+    }
+
+    /// Copy `bytes` into the instance's memory; the (ptr, len) to render and then `free`.
+    /// Split from `render_bytes` so a benchmark can time the call alone.
+    pub fn put(&mut self, bytes: &[u8]) -> wasmtime::Result<(u32, u32)> {
+        let len = u32::try_from(bytes.len())?;
+        let ptr = self.alloc.call(&mut self.store, len)?;
+        self.memory.write(&mut self.store, ptr as usize, bytes)?;
+        Ok((ptr, len))
+    }
+
+    /// One `ocigen_render` call on a request already in memory: the envelope's (ptr, len),
+    /// still in the instance's memory.
+    pub fn call_render(&mut self, request: (u32, u32)) -> wasmtime::Result<(u32, u32)> {
+        let packed = self.render.call(&mut self.store, request)?;
+        Ok(((packed >> 32) as u32, (packed & 0xffff_ffff) as u32))
+    }
+
+    /// The text at (ptr, len) of the instance's memory.
+    pub fn read(&self, (ptr, len): (u32, u32)) -> wasmtime::Result<String> {
+        let mut out = vec![0u8; len as usize];
+        self.memory.read(&self.store, ptr as usize, &mut out)?;
         Ok(String::from_utf8(out)?)
+    }
+
+    /// Give (ptr, len) back to the module's allocator.
+    pub fn free(&mut self, (ptr, len): (u32, u32)) -> wasmtime::Result<()> {
+        self.dealloc.call(&mut self.store, (ptr, len))
     }
 
     /// Render a request given as JSON text.

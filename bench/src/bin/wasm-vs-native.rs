@@ -10,77 +10,30 @@
 //! branch"):
 //! `cargo run --release -p ocigen-bench --features wasmtime --bin wasm-vs-native -- MODULE.wasm [rounds]`
 
+use std::path::Path;
 use std::time::Instant;
 
 use ocigen_bench::{example_mix, pick, CASES};
 use ocigen_core::{render_request_json, RenderRequest};
-use wasmtime::{Config, Engine, Instance, Memory, Module, OptLevel, Store, TypedFunc};
 
-struct Wasm {
-    store: Store<()>,
-    memory: Memory,
-    alloc: TypedFunc<u32, u32>,
-    dealloc: TypedFunc<(u32, u32), ()>,
-    render: TypedFunc<(u32, u32), u64>,
+// The parity test's runner (wasmtime's default Cranelift level is `OptLevel::Speed`); only
+// the instance's calls are used here, not its module build.
+#[allow(dead_code)]
+#[path = "../../../tests/src/wasmtime_runner.rs"]
+mod wasmtime_runner;
+use wasmtime_runner::{WasmCore, WasmInstance};
+
+fn load(path: &str) -> WasmInstance {
+    let started = Instant::now();
+    let core = WasmCore::load(Path::new(path)).expect("module compiles");
+    eprintln!("compiled {path} in {:.2?}", started.elapsed());
+    core.instantiate().expect("instantiates")
 }
 
-impl Wasm {
-    fn load(path: &str) -> Wasm {
-        let mut config = Config::new();
-        config.cranelift_opt_level(OptLevel::Speed);
-        let engine = Engine::new(&config).expect("engine");
-        let started = Instant::now();
-        let module = Module::from_file(&engine, path).expect("module compiles");
-        eprintln!("compiled {path} in {:.2?}", started.elapsed());
-        let mut store = Store::new(&engine, ());
-        let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
-        Wasm {
-            memory: instance
-                .get_memory(&mut store, "memory")
-                .expect("exports memory"),
-            alloc: instance
-                .get_typed_func(&mut store, "ocigen_alloc")
-                .expect("alloc"),
-            dealloc: instance
-                .get_typed_func(&mut store, "ocigen_dealloc")
-                .expect("dealloc"),
-            render: instance
-                .get_typed_func(&mut store, "ocigen_render")
-                .expect("render"),
-            store,
-        }
-    }
-
-    /// Copy a request into the instance's memory (untimed); freed with `free`.
-    fn put(&mut self, bytes: &[u8]) -> (u32, u32) {
-        let len = u32::try_from(bytes.len()).expect("fits in wasm32");
-        let ptr = self.alloc.call(&mut self.store, len).expect("alloc");
-        self.memory
-            .write(&mut self.store, ptr as usize, bytes)
-            .expect("write");
-        (ptr, len)
-    }
-
-    fn free(&mut self, (ptr, len): (u32, u32)) {
-        self.dealloc
-            .call(&mut self.store, (ptr, len))
-            .expect("dealloc");
-    }
-
-    /// The timed part: one `ocigen_render` call; returns the envelope's (ptr, len).
-    #[inline(never)]
-    fn measured_wasm_render(&mut self, req: (u32, u32)) -> (u32, u32) {
-        let packed = self.render.call(&mut self.store, req).expect("no trap");
-        ((packed >> 32) as u32, (packed & 0xffff_ffff) as u32)
-    }
-
-    fn read(&self, (ptr, len): (u32, u32)) -> String {
-        let mut out = vec![0u8; len as usize];
-        self.memory
-            .read(&self.store, ptr as usize, &mut out)
-            .expect("read");
-        String::from_utf8(out).expect("UTF-8")
-    }
+/// The timed part: one `ocigen_render` call; returns the envelope's (ptr, len).
+#[inline(never)]
+fn measured_wasm_render(wasm: &mut WasmInstance, request: (u32, u32)) -> (u32, u32) {
+    wasm.call_render(request).expect("no trap")
 }
 
 #[inline(never)]
@@ -94,18 +47,21 @@ fn json(r: &RenderRequest) -> String {
 
 /// Seconds for one pass over `reqs`, native and in wasm, `rounds` times alternating the two;
 /// returns the medians.
-fn time(wasm: &mut Wasm, reqs: &[String], rounds: usize) -> (f64, f64) {
-    let placed: Vec<_> = reqs.iter().map(|r| wasm.put(r.as_bytes())).collect();
+fn time(wasm: &mut WasmInstance, reqs: &[String], rounds: usize) -> (f64, f64) {
+    let placed: Vec<_> = reqs
+        .iter()
+        .map(|r| wasm.put(r.as_bytes()).expect("request copied in"))
+        .collect();
     // Warm both sides (the per-thread CDI and seccomp caches, the allocators) and check the
     // bytes are the same.
     for (r, p) in reqs.iter().zip(&placed) {
-        let out = wasm.measured_wasm_render(*p);
+        let out = measured_wasm_render(wasm, *p);
         assert_eq!(
-            wasm.read(out),
+            wasm.read(out).expect("envelope read"),
             measured_native_render(r),
             "wasm and native differ"
         );
-        wasm.free(out);
+        wasm.free(out).expect("freed");
     }
     let (mut native, mut in_wasm) = (vec![], vec![]);
     for _ in 0..rounds {
@@ -117,15 +73,15 @@ fn time(wasm: &mut Wasm, reqs: &[String], rounds: usize) -> (f64, f64) {
         let mut outs = Vec::with_capacity(placed.len());
         let start = Instant::now();
         for p in &placed {
-            outs.push(wasm.measured_wasm_render(*p));
+            outs.push(measured_wasm_render(wasm, *p));
         }
         in_wasm.push(start.elapsed().as_secs_f64());
         for out in outs {
-            wasm.free(out);
+            wasm.free(out).expect("freed");
         }
     }
     for p in placed {
-        wasm.free(p);
+        wasm.free(p).expect("freed");
     }
     native.sort_by(f64::total_cmp);
     in_wasm.sort_by(f64::total_cmp);
@@ -139,7 +95,7 @@ fn main() {
         .expect("usage: wasm-vs-native MODULE.wasm [rounds] [only: case index or mix]");
     let rounds: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(21);
     let only = args.get(3).map(String::as_str);
-    let mut wasm = Wasm::load(path);
+    let mut wasm = load(path);
     println!("| case | native | wasmtime | wasmtime / native |");
     println!("|---|---|---|---|");
     for (i, (label, service, snapshot)) in CASES.iter().enumerate() {
