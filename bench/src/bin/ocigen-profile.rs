@@ -181,14 +181,7 @@ fn scale(dimension: &str, n: usize, reps: usize, phases: bool) {
         "{dimension} {n}: not rendered: {}",
         &out[..out.len().min(600)]
     );
-    let mut times: Vec<f64> = (0..reps)
-        .map(|_| {
-            let start = std::time::Instant::now();
-            let len = measured_request(&r).len();
-            assert_eq!(len, out.len());
-            start.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
+    let mut times = timed(reps, || measured_request(&r).len() == out.len());
     println!(
         "{dimension} {n}: render_request {} ({} bytes out): {}",
         median_ms(&mut times),

@@ -15,12 +15,10 @@ pub struct Service {
 impl Service {
     /// Full field path of `rel` (`resources.memory` -> `services.web.resources.memory`).
     pub fn field(&self, rel: &str) -> String {
-        if self.prefix.is_empty() {
-            rel.to_string()
-        } else if rel.is_empty() {
+        if rel.is_empty() {
             self.prefix.clone()
         } else {
-            format!("{}.{rel}", self.prefix)
+            self.field_below(rel, "")
         }
     }
 
